@@ -83,3 +83,13 @@ func (r *Channels) DeleteAbove(ctx context.Context, receiverID int64, n int) (in
 	k, _ := res.RowsAffected()
 	return int(k), nil
 }
+
+// SetDeviceFacts stores what the device says a channel is called and tuned
+// to, as reported live.
+func (r *Channels) SetDeviceFacts(ctx context.Context, id int64, name string, frequencyKHz *int) error {
+	_, err := r.db.NewUpdate().Model((*model.Channel)(nil)).
+		Set("name = ?", name).Set("frequency_khz = coalesce(?, frequency_khz)", frequencyKHz).Set("updated_at = now()").
+		Where("id = ?", id).Where("name IS DISTINCT FROM ? OR frequency_khz IS DISTINCT FROM coalesce(?, frequency_khz)", name, frequencyKHz).
+		Exec(ctx)
+	return wrap(err, "store device facts of channel %d", id)
+}

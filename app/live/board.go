@@ -1,0 +1,472 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/model"
+	"micboard/app/store"
+)
+
+// Options tune a Board.
+type Options struct {
+	// GreyUnassigned shows channels without a performer as UNASSIGNED.
+	GreyUnassigned bool
+	// HistoryWindow is how much history charts keep (default 30 min) and
+	// HistoryStep how often a point is kept (default 10 s).
+	HistoryWindow time.Duration
+	HistoryStep   time.Duration
+	// Now is the clock (tests move it by hand).
+	Now func() time.Time
+}
+
+// Board holds every channel's live state.
+type Board struct {
+	opts Options
+
+	mu      sync.RWMutex
+	tiles   map[int64]*Tile
+	byRx    map[int64]map[int]int64 // receiver → channel number → channel id
+	history map[int64]*ring
+	version uint64
+
+	hub hub
+}
+
+// NewBoard returns an empty board.
+func NewBoard(opts Options) *Board {
+	if opts.HistoryWindow <= 0 {
+		opts.HistoryWindow = 30 * time.Minute
+	}
+	if opts.HistoryStep <= 0 {
+		opts.HistoryStep = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Board{
+		opts:    opts,
+		tiles:   map[int64]*Tile{},
+		byRx:    map[int64]map[int]int64{},
+		history: map[int64]*ring{},
+	}
+}
+
+// Load fills the board from the database: every channel of every active
+// receiver with its last stored transmitter state and assignment. Channels
+// already on the board keep their live values.
+func (b *Board) Load(ctx context.Context, st *store.Store) error {
+	rxs, err := st.Receivers.Query().Active().WithChannels().WithRelations().List(ctx)
+	if err != nil {
+		return fmt.Errorf("load board: %w", err)
+	}
+	asg, err := st.Assignments.Query().Active().List(ctx)
+	if err != nil {
+		return fmt.Errorf("load board assignments: %w", err)
+	}
+	performers := map[int64]string{}
+	for _, a := range asg {
+		if a.Performer != nil {
+			performers[a.ChannelID] = a.Performer.Name
+		}
+	}
+	seen := map[int64]bool{}
+	for _, rx := range rxs {
+		seen[rx.ID] = true
+		b.loadReceiver(rx, performers)
+	}
+	b.mu.Lock()
+	var gone []int64
+	for rxID := range b.byRx {
+		if !seen[rxID] {
+			gone = append(gone, rxID)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range gone {
+		b.RemoveReceiver(id)
+	}
+	return nil
+}
+
+// LoadReceiver (re)loads one receiver's channels, after it was registered or
+// edited.
+func (b *Board) LoadReceiver(ctx context.Context, st *store.Store, receiverID int64) error {
+	rx, err := st.Receivers.Get(ctx, receiverID)
+	if err != nil {
+		return fmt.Errorf("load receiver %d onto the board: %w", receiverID, err)
+	}
+	if !rx.Active {
+		b.RemoveReceiver(receiverID)
+		return nil
+	}
+	performers := map[int64]string{}
+	for _, ch := range rx.Channels {
+		a, err := st.Assignments.ActiveForChannel(ctx, ch.ID)
+		if err == nil && a.Performer != nil {
+			performers[ch.ID] = a.Performer.Name
+		}
+	}
+	b.loadReceiver(rx, performers)
+	return nil
+}
+
+func (b *Board) loadReceiver(rx *model.Receiver, performers map[int64]string) {
+	now := b.opts.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	nums := map[int]int64{}
+	for _, ch := range rx.Channels {
+		nums[ch.Number] = ch.ID
+		t, ok := b.tiles[ch.ID]
+		if !ok {
+			t = &Tile{ChannelID: ch.ID, Online: rx.Online}
+			b.tiles[ch.ID] = t
+			b.history[ch.ID] = newRing(int(b.opts.HistoryWindow / b.opts.HistoryStep))
+			if tx := ch.Transmitter; tx != nil {
+				t.Battery = model.Battery{Bars: tx.BatteryBars, Percent: tx.BatteryPercent, Minutes: tx.BatteryMinutes}
+				t.LastBattery = t.Battery
+				t.LastHeard = tx.LastSeenAt
+				t.TxModel, t.BatteryType, t.Muted = tx.Model, tx.BatteryType, tx.Muted
+				t.Quality, t.TxOffsetDB, t.AudioDBFS = tx.Quality, tx.TxOffsetDB, tx.AudioLevelDBFS
+				if tx.RFLevelDBm != nil {
+					t.RFLevelDBm = []float64{*tx.RFLevelDBm}
+				}
+				t.Diversity = tx.Antenna
+			}
+		}
+		t.ReceiverID, t.Number = rx.ID, ch.Number
+		t.DeviceName = ch.Name
+		t.Slot, t.Name = model.SplitSlotName(ch.DisplayName())
+		t.Performer = performers[ch.ID]
+		t.Assigned = t.Performer != ""
+		if t.Performer != "" && t.Name == "" {
+			t.Name = t.Performer
+		}
+		t.ReceiverName, t.Model, t.DeviceType, t.Host, t.LocationID = rx.Name, rx.Model, rx.DeviceType, rx.Host, rx.LocationID
+		if rx.Manufacturer != nil {
+			t.Vendor = rx.Manufacturer.Code
+		}
+		if ch.FrequencyKHz != nil && t.FrequencyKHz == nil {
+			t.FrequencyKHz = ch.FrequencyKHz
+		}
+		b.touch(t, now, ChangeState)
+	}
+	// Channels the receiver no longer has leave the board.
+	for n, id := range b.byRx[rx.ID] {
+		if _, ok := nums[n]; !ok {
+			delete(b.tiles, id)
+			delete(b.history, id)
+		}
+	}
+	b.byRx[rx.ID] = nums
+}
+
+// RemoveReceiver takes a receiver's channels off the board.
+func (b *Board) RemoveReceiver(receiverID int64) {
+	b.mu.Lock()
+	ids := b.byRx[receiverID]
+	delete(b.byRx, receiverID)
+	for _, id := range ids {
+		delete(b.tiles, id)
+		delete(b.history, id)
+	}
+	b.mu.Unlock()
+	for _, id := range ids {
+		b.hub.publish(id, ChangeState)
+	}
+}
+
+// touch recomputes a tile's status and bumps its version; callers hold mu
+// and publish afterwards.
+func (b *Board) touch(t *Tile, now time.Time, _ Change) {
+	t.Status = model.DeriveStatus(model.StatusInput{
+		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
+		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
+	})
+	b.version++
+	t.Version = b.version
+	t.UpdatedAt = now
+}
+
+// Apply merges a receiver's update into its tiles and publishes what
+// changed. It returns the numbers of channels the board does not know, so
+// the monitor can register them.
+func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
+	now := r.At
+	if now.IsZero() {
+		now = b.opts.Now()
+	}
+	type pub struct {
+		id int64
+		c  Change
+	}
+	var pubs []pub
+	b.mu.Lock()
+	nums := b.byRx[receiverID]
+	if r.Name.Set {
+		if name, ok := r.Name.Get(); ok {
+			for _, id := range nums {
+				if t := b.tiles[id]; t != nil && t.ReceiverName != name {
+					t.ReceiverName = name
+					b.touch(t, now, ChangeState)
+					pubs = append(pubs, pub{id, ChangeState})
+				}
+			}
+		}
+	}
+	for n, cr := range r.Channels {
+		id, ok := nums[n]
+		t := b.tiles[id]
+		if !ok || t == nil {
+			unknown = append(unknown, n)
+			continue
+		}
+		c := applyChannel(t, cr, now)
+		if !t.Online {
+			t.Online = true
+			c |= ChangeState
+		}
+		if c == 0 {
+			continue
+		}
+		before := t.Status
+		b.touch(t, now, c)
+		if t.Status != before {
+			c |= ChangeState
+		}
+		b.history[id].add(now, t, b.opts.HistoryStep)
+		pubs = append(pubs, pub{id, c})
+	}
+	b.mu.Unlock()
+	for _, p := range pubs {
+		b.hub.publish(p.id, p.c)
+	}
+	sort.Ints(unknown)
+	return unknown
+}
+
+// applyChannel copies the facts an update carries into a tile and says what
+// kind of change it made.
+func applyChannel(t *Tile, cr *device.ChannelReading, now time.Time) Change {
+	var c Change
+	state := func(changed bool) {
+		if changed {
+			c |= ChangeState
+		}
+	}
+	if v, ok := cr.Name.Get(); ok && v != t.DeviceName {
+		t.DeviceName = v
+		t.Slot, t.Name = model.SplitSlotName(v)
+		if t.Name == "" {
+			t.Name = t.Performer
+		}
+		state(true)
+	}
+	if cr.FrequencyKHz.Set {
+		state(setIntPtr(&t.FrequencyKHz, cr.FrequencyKHz))
+	}
+	if cr.BatteryBars.Set || cr.BatteryPercent.Set || cr.BatteryMinutes.Set {
+		nb := t.Battery
+		if cr.BatteryBars.Set {
+			setIntPtr(&nb.Bars, cr.BatteryBars)
+		}
+		if cr.BatteryPercent.Set {
+			setIntPtr(&nb.Percent, cr.BatteryPercent)
+		}
+		if cr.BatteryMinutes.Set {
+			setIntPtr(&nb.Minutes, cr.BatteryMinutes)
+			if t.Runtime != cr.BatteryRuntime {
+				t.Runtime = cr.BatteryRuntime
+				state(true)
+			}
+		}
+		if !sameBattery(nb, t.Battery) {
+			t.Battery = nb
+			state(true)
+		}
+	}
+	if t.Battery.Known() {
+		t.LastBattery = t.Battery
+		n := now
+		t.LastHeard = &n
+	}
+	if v, ok := cr.BatteryType.Get(); ok && v != t.BatteryType {
+		t.BatteryType = v
+		state(true)
+	}
+	if cr.TxModel.Set {
+		v, _ := cr.TxModel.Get()
+		if v != t.TxModel {
+			t.TxModel = v
+			state(true)
+		}
+	}
+	if cr.TxOffsetDB.Set {
+		state(setIntPtr(&t.TxOffsetDB, cr.TxOffsetDB))
+	}
+	if v, ok := cr.Muted.Get(); ok && v != t.Muted {
+		t.Muted = v
+		state(true)
+	}
+	if cr.RFLevelDBm != nil {
+		t.RFLevelDBm = append(t.RFLevelDBm[:0], cr.RFLevelDBm...)
+		c |= ChangeMeter
+	}
+	if v, ok := cr.Diversity.Get(); ok && v != t.Diversity {
+		t.Diversity = v
+		c |= ChangeMeter
+	}
+	if v, ok := cr.AudioLevelDBFS.Get(); ok {
+		t.AudioDBFS = &v
+		c |= ChangeMeter
+	}
+	if v, ok := cr.AudioPeakDBFS.Get(); ok {
+		t.PeakDBFS = &v
+		c |= ChangeMeter
+	}
+	if peak, ok := cr.AudioPeak.Get(); ok && peak {
+		n := now
+		t.LastPeakAt = &n
+		c |= ChangeMeter
+	}
+	if cr.Quality.Set {
+		changed := setIntPtr(&t.Quality, cr.Quality)
+		t.QualityMax = cr.QualityMax
+		if changed {
+			c |= ChangeMeter
+		}
+	}
+	return c
+}
+
+// setIntPtr stores an optional int (nil for unknown) and reports a change.
+func setIntPtr(dst **int, o device.Opt[int]) bool {
+	v, ok := o.Get()
+	if !ok {
+		if *dst == nil {
+			return false
+		}
+		*dst = nil
+		return true
+	}
+	if *dst != nil && **dst == v {
+		return false
+	}
+	*dst = &v
+	return true
+}
+
+func sameInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func sameBattery(a, b model.Battery) bool {
+	return sameInt(a.Bars, b.Bars) && sameInt(a.Percent, b.Percent) && sameInt(a.Minutes, b.Minutes)
+}
+
+// SetOnline marks every channel of a receiver online or offline.
+func (b *Board) SetOnline(receiverID int64, online bool) {
+	now := b.opts.Now()
+	var ids []int64
+	b.mu.Lock()
+	for _, id := range b.byRx[receiverID] {
+		if t := b.tiles[id]; t != nil && t.Online != online {
+			t.Online = online
+			b.touch(t, now, ChangeState)
+			ids = append(ids, id)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range ids {
+		b.hub.publish(id, ChangeState)
+	}
+}
+
+// Tick re-derives statuses that change with time alone (a clip that ended,
+// a silent transmitter that counts as off after 30 minutes).
+func (b *Board) Tick() {
+	now := b.opts.Now()
+	var ids []int64
+	b.mu.Lock()
+	for id, t := range b.tiles {
+		before := t.Status
+		st := model.DeriveStatus(model.StatusInput{
+			Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
+			LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
+		})
+		if st != before {
+			b.touch(t, now, ChangeState)
+			ids = append(ids, id)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range ids {
+		b.hub.publish(id, ChangeState)
+	}
+}
+
+// Run ticks the board every second until ctx ends.
+func (b *Board) Run(ctx context.Context) {
+	tk := time.NewTicker(time.Second)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			b.Tick()
+		}
+	}
+}
+
+// Tile returns a snapshot of one channel.
+func (b *Board) Tile(channelID int64) (Tile, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t, ok := b.tiles[channelID]
+	if !ok {
+		return Tile{}, false
+	}
+	return t.clone(), true
+}
+
+// Tiles returns snapshots of every channel, by receiver then channel number.
+func (b *Board) Tiles() []Tile {
+	b.mu.RLock()
+	out := make([]Tile, 0, len(b.tiles))
+	for _, t := range b.tiles {
+		out = append(out, t.clone())
+	}
+	b.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ReceiverID != out[j].ReceiverID {
+			return out[i].ReceiverID < out[j].ReceiverID
+		}
+		return out[i].Number < out[j].Number
+	})
+	return out
+}
+
+// ChannelID maps a receiver's channel number to its channel id.
+func (b *Board) ChannelID(receiverID int64, number int) (int64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	id, ok := b.byRx[receiverID][number]
+	return id, ok
+}
+
+// History returns the kept history points of a channel, oldest first.
+func (b *Board) History(channelID int64) []Point {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if r := b.history[channelID]; r != nil {
+		return r.points()
+	}
+	return nil
+}
+
+// Subscribe registers a subscriber; call Close when done.
+func (b *Board) Subscribe() *Subscription { return b.hub.subscribe() }

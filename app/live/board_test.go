@@ -1,0 +1,279 @@
+package live_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"micboard/app/db/dbtest"
+	"micboard/app/device"
+	"micboard/app/live"
+	"micboard/app/model"
+	"micboard/app/service"
+	"micboard/app/store"
+)
+
+// clock is a hand-moved clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func setup(t *testing.T) (*store.Store, *model.Receiver, *live.Board, *clock) {
+	t.Helper()
+	st := store.New(dbtest.New(t))
+	f := 470125
+	rx, _, err := service.NewDevices(st).UpsertFromReport(context.Background(), service.DeviceReport{
+		Vendor: "shure", Host: "127.0.0.1", Port: 2202, Model: "ULXD4D", Name: "Rack A",
+		Channels: []service.ChannelReport{{Number: 1, Name: "HH01 Fatai", FrequencyKHz: &f}, {Number: 2, Name: "BP02_Ana"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)}
+	b := live.NewBoard(live.Options{Now: clk.Now})
+	if err := b.Load(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return st, rx, b, clk
+}
+
+func reading(at time.Time, ch int, fill func(*device.ChannelReading)) device.Reading {
+	r := device.Reading{At: at}
+	fill(r.Channel(ch))
+	return r
+}
+
+func TestLoadBuildsTilesFromTheDatabase(t *testing.T) {
+	t.Parallel()
+	_, rx, b, _ := setup(t)
+	tiles := b.Tiles()
+	if len(tiles) != 2 {
+		t.Fatalf("tiles = %d", len(tiles))
+	}
+	t1 := tiles[0]
+	if t1.ReceiverID != rx.ID || t1.Number != 1 || t1.Slot != "HH01" || t1.Name != "Fatai" || t1.ReceiverName != "Rack A" ||
+		t1.Vendor != "shure" || t1.FrequencyKHz == nil || *t1.FrequencyKHz != 470125 {
+		t.Fatalf("tile 1 = %+v", t1)
+	}
+	if tiles[1].Slot != "BP02" || tiles[1].Name != "Ana" {
+		t.Fatalf("tile 2 slot/name = %q/%q", tiles[1].Slot, tiles[1].Name)
+	}
+	if t1.Status != model.StatusRxOffline {
+		t.Fatalf("a receiver never heard is offline, got %s", t1.Status)
+	}
+}
+
+func TestApplyDerivesStatusAndPublishes(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	sub := b.Subscribe()
+	defer sub.Close()
+	id, _ := b.ChannelID(rx.ID, 1)
+
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
+		c.BatteryBars = device.Some(5)
+		c.BatteryMinutes = device.Some(480)
+		c.RFLevelDBm = []float64{-60, -72}
+		c.AudioLevelDBFS = device.Some(-18.0)
+	}))
+	tile, _ := b.Tile(id)
+	if tile.Status != model.StatusGood || !tile.Online || *tile.Battery.Bars != 5 {
+		t.Fatalf("after 5 bars: %s online=%v", tile.Status, tile.Online)
+	}
+	if v, _ := tile.RFMax(); v != -60 {
+		t.Fatalf("rf max = %v", v)
+	}
+	select {
+	case <-sub.Ready():
+	default:
+		t.Fatal("no notification")
+	}
+	changes := sub.Take()
+	if changes[id]&live.ChangeState == 0 || changes[id]&live.ChangeMeter == 0 {
+		t.Fatalf("changes = %v", changes)
+	}
+
+	// A meter-only update is a meter change, not a state change.
+	clk.Add(time.Second)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-12.0) }))
+	if c := sub.Take()[id]; c != live.ChangeMeter {
+		t.Fatalf("meter update published %v", c)
+	}
+
+	// Battery drains to one bar: CRITICAL.
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) }))
+	if tile, _ := b.Tile(id); tile.Status != model.StatusCritical {
+		t.Fatalf("1 bar: %s", tile.Status)
+	}
+
+	// Transmitter off (255): striped at the last level, then TX_OFF after 30 min.
+	clk.Add(time.Minute)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
+		c.BatteryBars = device.Unknown[int]()
+		c.BatteryMinutes = device.Unknown[int]()
+		c.BatteryRuntime = device.RuntimeUnknown
+	}))
+	tile, _ = b.Tile(id)
+	if tile.Status != model.StatusPrevCritical || tile.Battery.Known() {
+		t.Fatalf("tx off: %s known=%v", tile.Status, tile.Battery.Known())
+	}
+	clk.Add(31 * time.Minute)
+	b.Tick()
+	if tile, _ := b.Tile(id); tile.Status != model.StatusTxOff {
+		t.Fatalf("30 min silent: %s", tile.Status)
+	}
+}
+
+func TestPeakPulsesForTenSeconds(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	id, _ := b.ChannelID(rx.ID, 2)
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) {
+		c.BatteryBars = device.Some(4)
+		c.AudioPeak = device.Some(true)
+	}))
+	if tile, _ := b.Tile(id); tile.Status != model.StatusAudioPeak {
+		t.Fatalf("clip: %s", tile.Status)
+	}
+	clk.Add(11 * time.Second)
+	b.Tick()
+	if tile, _ := b.Tile(id); tile.Status != model.StatusGood {
+		t.Fatalf("after the clip: %s", tile.Status)
+	}
+}
+
+func TestOfflineAndNamesAndUnknownChannels(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	id, _ := b.ChannelID(rx.ID, 1)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(4) }))
+	b.SetOnline(rx.ID, false)
+	for _, tile := range b.Tiles() {
+		if tile.Status != model.StatusRxOffline {
+			t.Fatalf("offline receiver tile %d: %s", tile.Number, tile.Status)
+		}
+	}
+	unknown := b.Apply(rx.ID, func() device.Reading {
+		r := device.Reading{At: clk.Now()}
+		r.Channel(1).Name = device.Some("HH07 <b>Zoë</b>")
+		r.Channel(3).BatteryBars = device.Some(5)
+		return r
+	}())
+	if len(unknown) != 1 || unknown[0] != 3 {
+		t.Fatalf("unknown channels = %v", unknown)
+	}
+	tile, _ := b.Tile(id)
+	if tile.Slot != "HH07" || tile.Name != "<b>Zoë</b>" || tile.Status != model.StatusGood {
+		t.Fatalf("rename: %q %q %s", tile.Slot, tile.Name, tile.Status)
+	}
+}
+
+func TestSlowSubscriberNeverBlocksAndCoalesces(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	slow := b.Subscribe() // never read until the end
+	defer slow.Close()
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 10000; i++ {
+			b.Apply(rx.ID, reading(clk.Now(), 1+i%2, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(float64(-i % 50)) }))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("publishing blocked on a subscriber that does not read")
+	}
+	if got := slow.Take(); len(got) != 2 {
+		t.Fatalf("coalesced pending = %d channels, want 2", len(got))
+	}
+	if b.Subscribers() != 1 {
+		t.Fatalf("subscribers = %d", b.Subscribers())
+	}
+}
+
+func TestHistoryKeepsOnePointPerStep(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	id, _ := b.ChannelID(rx.ID, 1)
+	for i := 0; i < 400; i++ { // 400 s at one reading per second
+		b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
+			c.BatteryBars = device.Some(5 - i/100)
+			c.RFLevelDBm = []float64{float64(-50 - i%10)}
+		}))
+		clk.Add(time.Second)
+	}
+	pts := b.History(id)
+	if len(pts) != 40 {
+		t.Fatalf("points = %d, want 40 (one per 10 s)", len(pts))
+	}
+	if *pts[0].BatteryBars != 5 || *pts[len(pts)-1].BatteryBars != 2 || pts[0].RFDBm == nil {
+		t.Fatalf("first/last = %+v / %+v", pts[0], pts[len(pts)-1])
+	}
+	for i := 1; i < len(pts); i++ {
+		if !pts[i].At.After(pts[i-1].At) {
+			t.Fatal("history out of order")
+		}
+	}
+}
+
+func TestPersisterWritesCoalescedBatches(t *testing.T) {
+	t.Parallel()
+	st, rx, b, clk := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	p := &live.Persister{Board: b, Store: st, StateEvery: 50 * time.Millisecond, MeterEvery: time.Hour}
+	go func() { p.Run(ctx); close(done) }()
+	time.Sleep(20 * time.Millisecond) // let it subscribe
+
+	id, _ := b.ChannelID(rx.ID, 1)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
+		c.Name = device.Some("HH01 Renamed")
+		c.BatteryBars = device.Some(2)
+		c.TxModel = device.Some("ULXD2")
+	}))
+	waitFor(t, func() bool {
+		tx, err := st.Transmitters.ByChannel(context.Background(), id)
+		return err == nil && tx.BatteryBars != nil && *tx.BatteryBars == 2 && tx.Status == string(model.StatusCritical)
+	})
+	ch, _ := st.Channels.Get(context.Background(), id)
+	if ch.Name != "HH01 Renamed" {
+		t.Fatalf("channel name stored = %q", ch.Name)
+	}
+	// Meters alone wait for the meter interval (an hour here)...
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-7.0) }))
+	time.Sleep(200 * time.Millisecond)
+	tx, _ := st.Transmitters.ByChannel(context.Background(), id)
+	if tx.AudioLevelDBFS != nil && *tx.AudioLevelDBFS == -7 {
+		t.Fatal("a meter value was written before the meter interval")
+	}
+	// ...and are flushed on shutdown.
+	cancel()
+	<-done
+	tx, _ = st.Transmitters.ByChannel(context.Background(), id)
+	if tx.AudioLevelDBFS == nil || *tx.AudioLevelDBFS != -7 {
+		t.Fatalf("meter not flushed on shutdown: %v", tx.AudioLevelDBFS)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 5 s")
+}

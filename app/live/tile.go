@@ -1,0 +1,92 @@
+// Package live is the board: the latest state of every channel in memory,
+// its derived status, a short history for charts, and a publish/subscribe
+// hub that tells the web layer and the store which channels changed. A meter
+// sample never waits on the database or on a slow browser.
+package live
+
+import (
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/model"
+)
+
+// Tile is a snapshot of one channel as the board shows it. Snapshots are
+// copies: a holder may read them from any goroutine.
+type Tile struct {
+	ChannelID  int64
+	ReceiverID int64
+	Number     int
+
+	// Slot and Name come from the performer name written into the device
+	// ("HH01 Fatai"), or from the override set in Micboard.
+	Slot       string
+	Name       string
+	DeviceName string
+	Performer  string
+	Assigned   bool
+
+	ReceiverName string
+	Vendor       string
+	Model        string
+	DeviceType   model.DeviceType
+	Host         string
+	LocationID   *int64
+	Online       bool
+
+	FrequencyKHz *int
+	TxModel      string
+	Battery      model.Battery
+	Runtime      device.RuntimeState
+	BatteryType  string
+	// LastBattery and LastHeard keep the last known battery so a silent
+	// transmitter can be shown striped at its last level.
+	LastBattery model.Battery
+	LastHeard   *time.Time
+
+	RFLevelDBm []float64
+	Diversity  string
+	AudioDBFS  *float64
+	PeakDBFS   *float64
+	LastPeakAt *time.Time
+	Quality    *int
+	QualityMax int
+	Muted      bool
+	TxOffsetDB *int
+
+	Status model.Status
+	// Version grows with every change, so a client can tell stale updates.
+	Version   uint64
+	UpdatedAt time.Time
+}
+
+// RFMax returns the strongest antenna's level.
+func (t *Tile) RFMax() (float64, bool) {
+	if len(t.RFLevelDBm) == 0 {
+		return 0, false
+	}
+	m := t.RFLevelDBm[0]
+	for _, v := range t.RFLevelDBm[1:] {
+		m = max(m, v)
+	}
+	return m, true
+}
+
+// clone copies the slices so the snapshot does not share memory with the
+// board.
+func (t *Tile) clone() Tile {
+	c := *t
+	c.RFLevelDBm = append([]float64(nil), t.RFLevelDBm...)
+	return c
+}
+
+// Change says what changed in a tile since a subscriber last looked.
+type Change uint8
+
+// Kinds of change. State covers status, names, battery and anything else
+// that must reach the screen and the database promptly; Meter covers RF and
+// audio levels that are sampled.
+const (
+	ChangeMeter Change = 1 << iota
+	ChangeState
+)
