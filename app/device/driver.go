@@ -1,0 +1,238 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Vendor codes as stored with a receiver.
+const (
+	VendorShure      = "shure"
+	VendorSennheiser = "sennheiser"
+)
+
+// Errors shared by all vendors, so callers can map them without knowing one.
+var (
+	ErrUnknownVendor = errors.New("device: unknown vendor")
+	ErrNotConnected  = errors.New("device: not connected")
+	// ErrLinkDead is returned by Driver.Run when the device went silent for
+	// longer than the link timeout; the supervisor should reconnect.
+	ErrLinkDead     = errors.New("device: link dead")
+	ErrInvalidName  = errors.New("device: invalid channel name")
+	ErrNameTooLong  = errors.New("device: channel name too long")
+	ErrInvalidValue = errors.New("device: invalid value")
+)
+
+// Defaults applied by Config.WithDefaults.
+const (
+	DefaultMeterRate       = time.Second
+	DefaultDialTimeout     = 2 * time.Second
+	DefaultRefreshInterval = 10 * time.Second
+)
+
+// Config says how to reach one receiver. Zero values mean "the default".
+type Config struct {
+	Host string
+	// Port is the device's control port; 0 means the vendor's default (Shure
+	// TCP 2202, Sennheiser UDP 45).
+	Port int
+	// MeterRate is how often the device pushes meters (default 1 s: faster
+	// rates have locked up some QLX-D firmware).
+	MeterRate time.Duration
+	// DisableMeters asks for no metering (used by Identify).
+	DisableMeters bool
+	// DialTimeout bounds connecting (default 2 s).
+	DialTimeout time.Duration
+	// RefreshInterval is how often names and battery are re-queried
+	// (default 10 s).
+	RefreshInterval time.Duration
+	// LinkTimeout is how long the link may stay silent (Shure: default meter
+	// rate + 5 s) or a ping may stay unanswered (Sennheiser: default 2 s)
+	// before Run returns ErrLinkDead.
+	LinkTimeout time.Duration
+	// PingInterval is how often a datagram device is pinged (default 5 s).
+	PingInterval time.Duration
+	// Logger receives the driver's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// WithDefaults fills zero fields with the shared defaults (the vendor fills
+// Port and LinkTimeout).
+func (c Config) WithDefaults() Config {
+	if c.MeterRate <= 0 {
+		c.MeterRate = DefaultMeterRate
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.RefreshInterval <= 0 {
+		c.RefreshInterval = DefaultRefreshInterval
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Driver is one session with one receiver. The monitor's supervisor calls
+// Dial, then Run until it returns, then Close, and starts over with backoff.
+// SetChannelName may be called from another goroutine while Run is running.
+type Driver interface {
+	// Dial connects and starts the session: it asks the device for
+	// everything and starts metering.
+	Dial(ctx context.Context) error
+	// Run reads until ctx ends (returns ctx.Err()) or the link fails (returns
+	// an error wrapping ErrLinkDead or the I/O error). fn is called from Run's
+	// goroutine for every update; the Reading is fn's to keep.
+	Run(ctx context.Context, fn func(Reading)) error
+	// SetChannelName writes a channel's name. It returns once the command is
+	// sent; the device's confirmation arrives through Run like any update.
+	SetChannelName(ctx context.Context, ch int, name string) error
+	// Close ends the session. It is safe to call more than once.
+	Close() error
+}
+
+// Factory builds a Driver for one receiver.
+type Factory func(Config) (Driver, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Factory{}
+)
+
+// Register makes a vendor available to New. Vendor packages call it from
+// init; registering a code twice is a programming error and panics.
+func Register(vendor string, f Factory) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if f == nil {
+		panic("device: Register with nil factory for " + vendor)
+	}
+	if _, dup := registry[vendor]; dup {
+		panic("device: Register called twice for " + vendor)
+	}
+	registry[vendor] = f
+}
+
+// Vendors lists the registered vendor codes, sorted.
+func Vendors() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for v := range registry {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// New builds a Driver for the vendor code ("shure", "sennheiser").
+func New(vendor string, cfg Config) (Driver, error) {
+	registryMu.RLock()
+	f, ok := registry[vendor]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownVendor, vendor, Vendors())
+	}
+	d, err := f(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new %s driver for %s: %w", vendor, cfg.Host, err)
+	}
+	return d, nil
+}
+
+// IdentifyTimeout bounds Identify when ctx has no deadline.
+const IdentifyTimeout = 5 * time.Second
+
+// Identify connects once, asks for everything and returns what the receiver
+// said about itself (name, model, firmware, channel count, channel names),
+// without metering. It returns as soon as the picture is complete, or with
+// what it has when ctx (or IdentifyTimeout) ends, as long as the device
+// answered at all. Used by discovery and `micboard receiver add`.
+func Identify(ctx context.Context, vendor, host string, port int) (Reading, error) {
+	return IdentifyWith(ctx, vendor, Config{Host: host, Port: port, DisableMeters: true})
+}
+
+// IdentifyWith is Identify with a full Config.
+func IdentifyWith(ctx context.Context, vendor string, cfg Config) (Reading, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, IdentifyTimeout)
+		defer cancel()
+	}
+	d, err := New(vendor, cfg)
+	if err != nil {
+		return Reading{}, err
+	}
+	defer d.Close()
+	if err := d.Dial(ctx); err != nil {
+		return Reading{}, fmt.Errorf("identify %s %s: %w", vendor, cfg.Host, err)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		mu    sync.Mutex
+		state Reading
+		done  = make(chan struct{})
+		once  sync.Once
+	)
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- d.Run(runCtx, func(u Reading) {
+			mu.Lock()
+			state.Merge(u)
+			complete := Complete(&state)
+			mu.Unlock()
+			if complete {
+				once.Do(func() { close(done) })
+			}
+		})
+	}()
+
+	var rerr error
+	select {
+	case <-done:
+		stop()
+		rerr = <-runErr
+	case <-ctx.Done():
+		rerr = <-runErr
+	case rerr = <-runErr:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if state.Empty() {
+		if rerr == nil || errors.Is(rerr, context.Canceled) || errors.Is(rerr, context.DeadlineExceeded) {
+			rerr = ErrLinkDead
+		}
+		return Reading{}, fmt.Errorf("identify %s %s: no answer: %w", vendor, cfg.Host, rerr)
+	}
+	return state.Clone(), nil
+}
+
+// Complete reports whether a receiver's state holds everything Identify
+// waits for: name, model, channel count, and a name for every channel.
+func Complete(r *Reading) bool {
+	if !r.Name.Set || !r.Model.Set {
+		return false
+	}
+	n, ok := r.ChannelCount.Get()
+	if !ok {
+		return false
+	}
+	for ch := 1; ch <= n; ch++ {
+		c, ok := r.Channels[ch]
+		if !ok || !c.Name.Set {
+			return false
+		}
+	}
+	return true
+}

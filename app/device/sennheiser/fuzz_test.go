@@ -1,0 +1,36 @@
+package sennheiser
+
+import (
+	"testing"
+
+	"micboard/app/device"
+)
+
+// FuzzDecode: any datagram decodes or fails cleanly, Apply never panics, and
+// the result stays proportional to the input (no amplification).
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"rx1":{"name":"Vox"}}`,
+		`{"osc":{"xid":1234567},"device":{"name":"Stage"}}`,
+		`{"osc":{"error":[{"rx1":{"name":[404]}}]}}`,
+		`{"osc":{"state":{"subscribe":[{"#":{"min":0,"max":0,"lifetime":60,"count":1000},"m":{"rx1":{"rssi":null}}}]}}}`,
+		`{"m":{"rx1":{"rssi":-60,"rsqi":90,"af":-20.5,"divi":1}},"mates":{"tx1":{"battery":{"gauge":70}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Decode(data)
+		if err != nil {
+			return
+		}
+		if len(m.Leaves)+len(m.Errors)+len(m.Subscriptions) > len(data) {
+			t.Fatalf("%d bytes gave %d leaves, %d errors", len(data), len(m.Leaves), len(m.Errors))
+		}
+		var r device.Reading
+		Apply(&r, &m)
+		if len(r.Channels) > len(m.Leaves)+len(m.Errors) {
+			t.Fatalf("%d channels from %d leaves", len(r.Channels), len(m.Leaves))
+		}
+		_ = probeResult(&m)
+	})
+}
