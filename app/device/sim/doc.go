@@ -1,0 +1,17 @@
+// Package sim simulates wireless microphone receivers on loopback sockets,
+// speaking the real protocols of PROTOCOLS.md byte for byte: Shure
+// command strings over TCP (ULX-D, QLX-D, Axient Digital, SLX-D) and
+// Sennheiser SSC v1 JSON over UDP (EW-DX EM 2 / EM 4).
+//
+// A Receiver is one simulated device with test hooks (SetBatteryBars,
+// SetTxOff, Drop, Stall, SendGarbage, Clip...) that push unprompted updates
+// like hardware does. A Fleet starts many receivers and an Engine that plays
+// a scenario (static, steady, show) deterministically from a seed. All time
+// goes through a Clock, so tests advance a ManualClock instead of sleeping.
+//
+// Wire formats chosen where PROTOCOLS.md leaves room (Shure): counts and
+// levels are three zero-padded digits (BATT_BARS 005, 255 unknown), minutes
+// five digits (BATT_RUN_TIME 00245, 65535 unknown), FREQUENCY six digits on
+// ULX-D/QLX-D and seven on AD/SLX-D, METER_RATE five digits. CHAN_NAME is
+// brace-padded to 8 on ULX-D/QLX-D and 31 elsewhere.
+package sim

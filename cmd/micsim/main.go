@@ -1,0 +1,108 @@
+// Command micsim runs a fleet of simulated wireless receivers on loopback
+// sockets (Shure command strings over TCP, Sennheiser SSC over UDP) so
+// Micboard can be developed and demonstrated without hardware.
+//
+//	micsim --receivers 250 --models ulxd4q,ad4q,ewdx4 --base-port 20000 --scenario show --seed 1 --json fleet.json
+//
+// It prints one line per receiver (`vendor model host:port name`), then runs
+// until SIGINT or SIGTERM and closes every socket.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"micboard/app/device/sim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "micsim:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts the fleet, prints it and blocks until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("micsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		receivers  = fs.Int("receivers", 8, "number of simulated receivers")
+		models     = fs.String("models", "ulxd4q,ad4q,ewdx4", "comma-separated model codes, cycled: "+strings.Join(sim.ModelCodes(), ", "))
+		basePort   = fs.Int("base-port", 20000, "port of the first receiver; receiver i uses base+i (TCP for Shure, UDP for Sennheiser); 0 picks free ports")
+		scenario   = fs.String("scenario", sim.ScenarioShow, "scenario: "+strings.Join(sim.Scenarios(), ", "))
+		seed       = fs.Uint64("seed", 1, "seed for names, values and events (same seed, same show)")
+		jsonPath   = fs.String("json", "", "also write the receiver list as JSON to this file (for import)")
+		host       = fs.String("host", sim.DefaultHost, "address to listen on")
+		maxClients = fs.Int("max-clients", sim.DefaultMaxClients, "concurrent clients per Shure receiver")
+		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var codes []string
+	for _, m := range strings.Split(*models, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			codes = append(codes, m)
+		}
+	}
+	if len(codes) == 0 {
+		return errors.New("--models names no model")
+	}
+	fleet, err := sim.StartFleet(sim.FleetConfig{
+		Receivers: *receivers, Models: codes, Host: *host, BasePort: *basePort,
+		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("start fleet: %w", err)
+	}
+	stopped := false
+	defer func() {
+		// Error paths below still close every socket.
+		if !stopped {
+			_ = fleet.Stop()
+		}
+	}()
+
+	for _, ep := range fleet.Endpoints() {
+		if _, err := fmt.Fprintf(stdout, "%s %s %s %s\n", ep.Vendor, ep.Code, ep.Addr(), ep.Name); err != nil {
+			return fmt.Errorf("print fleet: %w", err)
+		}
+	}
+	if *jsonPath != "" {
+		if err := fleet.WriteJSONFile(*jsonPath); err != nil {
+			return err
+		}
+	}
+	log.Info("micsim running", "receivers", *receivers, "scenario", *scenario, "seed", *seed)
+	<-ctx.Done()
+	log.Info("micsim stopping")
+	stopped = true
+	if err := fleet.Stop(); err != nil {
+		return fmt.Errorf("stop fleet: %w", err)
+	}
+	log.Info("micsim stopped")
+	return nil
+}
