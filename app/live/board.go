@@ -140,13 +140,14 @@ func (b *Board) loadReceiver(rx *model.Receiver, performers map[int64]string) {
 			}
 		}
 		t.ReceiverID, t.Number = rx.ID, ch.Number
-		t.DeviceName = ch.Name
-		t.Slot, t.Name = model.SplitSlotName(ch.DisplayName())
+		// A name heard live is fresher than the stored one.
+		if !ok || t.DeviceName == "" {
+			t.DeviceName = ch.Name
+		}
+		t.overrideName, t.overrideFor = ch.OverrideName, ch.OverrideDeviceName
 		t.Performer = performers[ch.ID]
 		t.Assigned = t.Performer != ""
-		if t.Performer != "" && t.Name == "" {
-			t.Name = t.Performer
-		}
+		t.rename()
 		t.ReceiverName, t.Model, t.DeviceType, t.Host, t.LocationID = rx.Name, rx.Model, rx.DeviceType, rx.Host, rx.LocationID
 		if rx.Manufacturer != nil {
 			t.Vendor = rx.Manufacturer.Code
@@ -261,10 +262,7 @@ func applyChannel(t *Tile, cr *device.ChannelReading, now time.Time) Change {
 	}
 	if v, ok := cr.Name.Get(); ok && v != t.DeviceName {
 		t.DeviceName = v
-		t.Slot, t.Name = model.SplitSlotName(v)
-		if t.Name == "" {
-			t.Name = t.Performer
-		}
+		t.rename()
 		state(true)
 	}
 	if cr.FrequencyKHz.Set {

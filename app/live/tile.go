@@ -25,6 +25,9 @@ type Tile struct {
 	DeviceName string
 	Performer  string
 	Assigned   bool
+	// overrideName replaces the device's name while the device still
+	// reports overrideFor.
+	overrideName, overrideFor string
 
 	ReceiverName string
 	Vendor       string
@@ -58,6 +61,19 @@ type Tile struct {
 	// Version grows with every change, so a client can tell stale updates.
 	Version   uint64
 	UpdatedAt time.Time
+}
+
+// rename derives Slot and Name from the device name, the override and the
+// performer.
+func (t *Tile) rename() {
+	name := t.DeviceName
+	if t.overrideName != "" && t.overrideFor == t.DeviceName {
+		name = t.overrideName
+	}
+	t.Slot, t.Name = model.SplitSlotName(name)
+	if t.Name == "" {
+		t.Name = t.Performer
+	}
 }
 
 // RFMax returns the strongest antenna's level.

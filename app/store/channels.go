@@ -50,7 +50,8 @@ func (r *Channels) All(ctx context.Context) ([]*model.Channel, error) {
 func (r *Channels) Upsert(ctx context.Context, ch *model.Channel) error {
 	_, err := r.db.NewInsert().Model(ch).
 		On("CONFLICT (receiver_id, number) DO UPDATE").
-		Set("name = EXCLUDED.name").
+		// A report without a name keeps the stored one.
+		Set("name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE ch.name END").
 		Set("frequency_khz = coalesce(EXCLUDED.frequency_khz, ch.frequency_khz)").
 		Set("updated_at = now()").
 		Returning("*").Exec(ctx)

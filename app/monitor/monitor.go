@@ -1,0 +1,325 @@
+// Package monitor watches the receivers: one supervisor goroutine per active
+// receiver connects, feeds readings to the board, keeps the receiver's
+// connection record true, and reconnects with backoff. A manager starts and
+// stops supervisors as receivers are added, edited or deactivated.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/live"
+	"micboard/app/model"
+	"micboard/app/service"
+	"micboard/app/store"
+)
+
+// Options tune the Manager.
+type Options struct {
+	MeterRate time.Duration // asked of every receiver (default 1 s)
+	// PollEvery is how often the receiver list is re-read (default 2 s).
+	PollEvery time.Duration
+	// HeartbeatEvery bounds how often last_message_at is written (default 5 s).
+	HeartbeatEvery time.Duration
+	// BackoffMin and BackoffMax bound reconnect delays (default 500 ms, 30 s).
+	BackoffMin, BackoffMax time.Duration
+	// LinkTimeout overrides the driver's dead-link timeout (0: the driver's).
+	LinkTimeout time.Duration
+	Logger      *slog.Logger
+}
+
+// Manager owns one supervisor per active receiver.
+type Manager struct {
+	st    *store.Store
+	board *live.Board
+	devs  *service.Devices
+	conns *service.Connections
+	opts  Options
+	log   *slog.Logger
+
+	mu   sync.Mutex
+	sups map[int64]*supervisor
+	wg   sync.WaitGroup
+}
+
+// New returns a Manager; Run starts it.
+func New(st *store.Store, board *live.Board, opts Options) *Manager {
+	if opts.MeterRate <= 0 {
+		opts.MeterRate = time.Second
+	}
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = 2 * time.Second
+	}
+	if opts.HeartbeatEvery <= 0 {
+		opts.HeartbeatEvery = 5 * time.Second
+	}
+	if opts.BackoffMin <= 0 {
+		opts.BackoffMin = 500 * time.Millisecond
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Manager{
+		st: st, board: board, opts: opts, log: opts.Logger,
+		devs: service.NewDevices(st), conns: service.NewConnections(st),
+		sups: map[int64]*supervisor{},
+	}
+}
+
+// target is what a supervisor needs to reach a receiver; a change to any
+// field restarts the supervisor.
+type target struct {
+	ID     int64
+	Vendor string
+	Host   string
+	Port   int
+}
+
+type supervisor struct {
+	tgt    target
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Run watches receivers until ctx ends, then stops every supervisor and
+// waits for their sockets to close.
+func (m *Manager) Run(ctx context.Context) error {
+	defer m.stopAll()
+	tk := time.NewTicker(m.opts.PollEvery)
+	defer tk.Stop()
+	for {
+		if err := m.Sync(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("monitor: read receivers", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tk.C:
+		}
+	}
+}
+
+// Sync starts supervisors for new or changed active receivers and stops
+// those of receivers that were deactivated, deleted or moved.
+func (m *Manager) Sync(ctx context.Context) error {
+	rxs, err := m.st.Receivers.Query().Active().WithRelations().List(ctx)
+	if err != nil {
+		return fmt.Errorf("list active receivers: %w", err)
+	}
+	want := map[int64]target{}
+	for _, rx := range rxs {
+		if rx.Status == model.LifecycleRetired || rx.Manufacturer == nil {
+			continue
+		}
+		want[rx.ID] = target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Host: rx.Host, Port: rx.Port}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, s := range m.sups {
+		if t, ok := want[id]; !ok || t != s.tgt {
+			s.cancel()
+			<-s.done
+			delete(m.sups, id)
+			if !ok {
+				m.board.RemoveReceiver(id)
+			}
+		}
+	}
+	for id, t := range want {
+		if _, ok := m.sups[id]; ok {
+			continue
+		}
+		if _, onBoard := m.board.ChannelID(id, 1); !onBoard {
+			if err := m.board.LoadReceiver(ctx, m.st, id); err != nil {
+				m.log.Warn("monitor: load receiver onto board", "receiver", id, "err", err)
+			}
+		}
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s := &supervisor{tgt: t, cancel: cancel, done: make(chan struct{})}
+		m.sups[id] = s
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			defer close(s.done)
+			m.supervise(sctx, t)
+		}()
+	}
+	return nil
+}
+
+// Watching returns how many receivers have a supervisor.
+func (m *Manager) Watching() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.sups)
+}
+
+func (m *Manager) stopAll() {
+	m.mu.Lock()
+	for id, s := range m.sups {
+		s.cancel()
+		delete(m.sups, id)
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+}
+
+// supervise keeps one receiver connected until ctx ends.
+func (m *Manager) supervise(ctx context.Context, t target) {
+	log := m.log.With("receiver", t.ID, "addr", fmt.Sprintf("%s:%d", t.Host, t.Port))
+	failures := 0
+	wasOnline := false
+	for ctx.Err() == nil {
+		err := m.session(ctx, t, log, &wasOnline)
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		if wasOnline || failures == 1 {
+			log.Warn("receiver link lost", "err", err)
+		}
+		m.board.SetOnline(t.ID, false)
+		if _, serr := m.devs.SyncStatus(context.WithoutCancel(ctx), t.ID, false, errText(err)); serr != nil {
+			log.Warn("record offline", "err", serr)
+		}
+		wasOnline = false
+		delay := backoff(failures, m.opts.BackoffMin, m.opts.BackoffMax)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		if err := m.conns.RecordReconnect(ctx, t.ID); err != nil && ctx.Err() == nil {
+			log.Warn("record reconnect", "err", err)
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "link closed"
+	}
+	return err.Error()
+}
+
+// backoff doubles from min per failure up to max, with ±25 % jitter so a
+// fleet that lost power together does not reconnect in lockstep.
+func backoff(failures int, lo, hi time.Duration) time.Duration {
+	d := lo
+	for i := 1; i < failures && d < hi; i++ {
+		d *= 2
+	}
+	return time.Duration(float64(min(d, hi)) * (0.75 + rand.Float64()*0.5))
+}
+
+// session runs one connection: dial, read until the link fails.
+func (m *Manager) session(ctx context.Context, t target, log *slog.Logger, wasOnline *bool) error {
+	cfg := device.Config{Host: t.Host, Port: t.Port, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: log}
+	drv, err := device.New(t.Vendor, cfg)
+	if err != nil {
+		return err
+	}
+	defer drv.Close()
+	if err := drv.Dial(ctx); err != nil {
+		return err
+	}
+
+	var lastMsg atomic.Int64 // unix nanos of the last reading
+	facts := make(chan device.Reading, 1)
+	sctx, stop := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		m.background(sctx, t, log, &lastMsg, facts, wasOnline)
+	}()
+	defer func() { stop(); bg.Wait() }()
+
+	var state device.Reading
+	var lastKey string
+	err = drv.Run(ctx, func(r device.Reading) {
+		lastMsg.Store(time.Now().UnixNano())
+		state.Merge(r)
+		unknown := m.board.Apply(t.ID, r)
+		key := factsKey(&state)
+		// Register only a complete picture, so a half-read device never
+		// overwrites stored channel names with blanks.
+		if (key != lastKey || len(unknown) > 0) && device.Complete(&state) {
+			lastKey = key
+			// Latest wins: drop a pending report for the newer one.
+			select {
+			case <-facts:
+			default:
+			}
+			facts <- state.Clone()
+		}
+	})
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// background does a session's database work off the read loop: mark the
+// receiver online, write heartbeats at most every HeartbeatEvery, and
+// register what the receiver says about itself.
+func (m *Manager) background(ctx context.Context, t target, log *slog.Logger, lastMsg *atomic.Int64, facts <-chan device.Reading, wasOnline *bool) {
+	tk := time.NewTicker(100 * time.Millisecond)
+	defer tk.Stop()
+	var written int64
+	var lastBeat time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-facts:
+			rep, err := ReportFromReading(t.Vendor, t.Host, t.Port, r)
+			if err != nil {
+				continue
+			}
+			if _, _, err := m.devs.UpsertFromReport(ctx, rep); err != nil {
+				if ctx.Err() == nil {
+					log.Warn("register receiver facts", "err", err)
+				}
+				continue
+			}
+			if err := m.board.LoadReceiver(ctx, m.st, t.ID); err != nil && ctx.Err() == nil {
+				log.Warn("reload receiver onto board", "err", err)
+			}
+		case <-tk.C:
+			at := lastMsg.Load()
+			if at == 0 || at == written {
+				continue
+			}
+			if !*wasOnline {
+				if _, err := m.devs.SyncStatus(ctx, t.ID, true, ""); err != nil {
+					if ctx.Err() == nil {
+						log.Warn("record online", "err", err)
+					}
+					continue
+				}
+				*wasOnline = true
+				written, lastBeat = at, time.Now()
+				m.board.SetOnline(t.ID, true)
+				log.Info("receiver online")
+				continue
+			}
+			if time.Since(lastBeat) >= m.opts.HeartbeatEvery {
+				if err := m.conns.Heartbeat(ctx, t.ID); err != nil && ctx.Err() == nil {
+					log.Warn("heartbeat", "err", err)
+				}
+				written, lastBeat = at, time.Now()
+			}
+		}
+	}
+}
