@@ -1,0 +1,79 @@
+# Micboard — GNU make. Works as root on a fresh Debian 12 with Go, Node.js/npm
+# and git: `make run` to try it, `make test` to test it.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Go may be installed but not on PATH (the official tarball's location).
+ifeq ($(shell command -v go 2>/dev/null),)
+export PATH := $(PATH):/usr/local/go/bin
+endif
+
+GO       ?= go
+NPM      ?= npm
+BIN      := bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+URL      := http://localhost:8058/
+
+TAILWIND := node_modules/.bin/tailwindcss
+CSS_IN   := static/css/input.css
+CSS_OUT  := static/css/app.css
+JS_OUT   := static/js/htmx.min.js static/js/sse.js
+
+.PHONY: help deps assets db build migrate run test bench screenshots fmt vet clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+deps: ## install what is missing: npm packages, Go modules, a C compiler for -race
+	@if [ ! -d node_modules ]; then \
+		if [ -f package-lock.json ]; then $(NPM) ci --no-audit --no-fund; else $(NPM) install --no-audit --no-fund; fi; \
+	fi
+	@$(GO) mod download
+	@bash scripts/ensure-cc.sh
+
+assets: deps ## copy htmx + its SSE extension into static/js, build the minified CSS
+	@mkdir -p static/js
+	@cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
+	@cp node_modules/htmx-ext-sse/dist/sse.js static/js/sse.js
+	@$(TAILWIND) -i $(CSS_IN) -o $(CSS_OUT) --minify 2>&1 | grep -v -e '^$$' -e '^Rebuilding' -e '^Done in' -e 'Browserslist' -e 'npx update-browserslist' -e 'Why you should' || true
+	@test -s $(CSS_OUT)
+
+db: ## make sure PostgreSQL answers on 127.0.0.1:5432 (installs and starts it if needed); Redis stays optional
+	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-redis.sh
+
+build: ## build bin/micboard (and bin/micsim when cmd/micsim exists)
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/micboard ./cmd/micboard
+	@if [ -d cmd/micsim ]; then $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/micsim ./cmd/micsim; fi
+
+migrate: build ## create the database if missing and apply the migrations
+	$(BIN)/micboard migrate
+
+run: deps assets db build migrate ## set everything up and serve on :8058 (with the demo fleet when supported)
+	@echo "Micboard: $(URL)"
+	@if $(BIN)/micboard serve --help 2>&1 | grep -q -- '--demo'; then \
+		exec $(BIN)/micboard serve --demo; \
+	else \
+		exec $(BIN)/micboard serve; \
+	fi
+
+test: deps db ## run every test against a real PostgreSQL, with the race detector
+	$(GO) test -race -count=1 ./...
+
+bench: ## run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+screenshots: ## (not yet) capture screenshots of the main pages
+	@echo "screenshots: not yet: the pages to capture arrive with the live board"
+
+fmt: ## gofmt every Go package
+	$(GO) fmt ./...
+
+vet: ## go vet
+	$(GO) vet ./...
+
+clean: ## remove build output
+	rm -rf $(BIN) coverage.out coverage.html

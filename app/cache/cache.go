@@ -1,0 +1,196 @@
+// Package cache wires gocache for Micboard: an in-process store by default,
+// Redis when MICBOARD_REDIS_URL is set (several instances then share one
+// cache). Values are JSON-encoded in both cases, so a test against the
+// memory store says what Redis will do.
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	libcache "github.com/eko/gocache/lib/v4/cache"
+	libstore "github.com/eko/gocache/lib/v4/store"
+	gocachestore "github.com/eko/gocache/store/go_cache/v4"
+	redisstore "github.com/eko/gocache/store/redis/v4"
+	gocache "github.com/patrickmn/go-cache"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrMiss reports a key that is not in the cache (absent or expired).
+var ErrMiss = errors.New("cache miss")
+
+// Kinds of store a Cache can sit on.
+const (
+	KindMemory = "memory"
+	KindRedis  = "redis"
+)
+
+// keyPrefix keeps Micboard's keys apart from anything else in a shared Redis.
+const keyPrefix = "micboard:"
+
+// Cache is the process-wide cache. It is safe for concurrent use.
+type Cache struct {
+	kind  string
+	cache *libcache.Cache[string]
+	redis *redis.Client // set for KindRedis
+	log   *slog.Logger
+}
+
+// New returns a Redis-backed cache when redisURL is set (and checks that
+// Redis answers), else an in-memory one. log may be nil.
+func New(ctx context.Context, redisURL string, log *slog.Logger) (*Cache, error) {
+	if redisURL == "" {
+		return NewMemory(log), nil
+	}
+	return NewRedis(ctx, redisURL, log)
+}
+
+// NewMemory returns a cache held in this process.
+func NewMemory(log *slog.Logger) *Cache {
+	// No default expiry (every Set names its TTL); expired entries are swept
+	// each minute.
+	mem := gocache.New(gocache.NoExpiration, time.Minute)
+	return &Cache{
+		kind:  KindMemory,
+		cache: libcache.New[string](gocachestore.NewGoCache(mem)),
+		log:   orDiscard(log),
+	}
+}
+
+// NewRedis returns a cache on the Redis server at redisURL
+// (redis://[user:password@]host:port/db).
+func NewRedis(ctx context.Context, redisURL string, log *slog.Logger) (*Cache, error) {
+	quietRedis(log)
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url %s: %w", redactURL(redisURL), err)
+	}
+	client := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("connect to redis %s: %w", redactURL(redisURL), err)
+	}
+	return &Cache{
+		kind:  KindRedis,
+		cache: libcache.New[string](redisstore.NewRedis(client)),
+		redis: client,
+		log:   orDiscard(log),
+	}, nil
+}
+
+// Kind says which store is in use: KindMemory or KindRedis.
+func (c *Cache) Kind() string { return c.kind }
+
+// Ping reports whether the store answers; the memory store always does.
+func (c *Cache) Ping(ctx context.Context) error {
+	if c.redis == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := c.redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// Close releases the Redis connections (the in-memory sweeper ends with
+// the cache itself).
+func (c *Cache) Close() error {
+	if c.redis != nil {
+		if err := c.redis.Close(); err != nil {
+			return fmt.Errorf("close redis: %w", err)
+		}
+	}
+	return nil
+}
+
+// Delete removes one key; deleting an absent key is not an error.
+func (c *Cache) Delete(ctx context.Context, key string) error {
+	if err := c.cache.Delete(ctx, keyPrefix+key); err != nil && !isNotFound(err) {
+		return fmt.Errorf("cache delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// InvalidateTags removes every key stored with any of tags.
+func (c *Cache) InvalidateTags(ctx context.Context, tags ...string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	if err := c.cache.Invalidate(ctx, libstore.WithInvalidateTags(prefixed(tags))); err != nil {
+		return fmt.Errorf("cache invalidate %v: %w", tags, err)
+	}
+	return nil
+}
+
+func (c *Cache) get(ctx context.Context, key string) (string, error) {
+	v, err := c.cache.Get(ctx, keyPrefix+key)
+	if isNotFound(err) {
+		return "", ErrMiss
+	}
+	if err != nil {
+		return "", fmt.Errorf("cache get %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func (c *Cache) set(ctx context.Context, key, value string, ttl time.Duration, tags []string) error {
+	opts := []libstore.Option{libstore.WithExpiration(ttl)}
+	if len(tags) > 0 {
+		opts = append(opts, libstore.WithTags(prefixed(tags)))
+	}
+	if err := c.cache.Set(ctx, keyPrefix+key, value, opts...); err != nil {
+		return fmt.Errorf("cache set %s: %w", key, err)
+	}
+	return nil
+}
+
+var redisLogOnce sync.Once
+
+// quietRedis routes go-redis's own log lines (it prints pool dial failures
+// to stderr) into slog at debug level: the errors that matter already come
+// back to us as values.
+func quietRedis(log *slog.Logger) {
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{orDiscard(log)}) })
+}
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
+}
+
+func isNotFound(err error) bool {
+	return err != nil && errors.Is(err, libstore.NotFound{})
+}
+
+func prefixed(tags []string) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = keyPrefix + t
+	}
+	return out
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	return u.Redacted()
+}
+
+func orDiscard(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
+}

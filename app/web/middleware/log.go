@@ -1,0 +1,60 @@
+package middleware
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// quietPaths are probed every few seconds by orchestrators; they log at
+// debug level so they do not drown the requests people make.
+var quietPaths = map[string]bool{"/healthz": true, "/readyz": true}
+
+// RequestLog logs one line per request once it has been answered: method,
+// path, status, duration, size, client address and request id. Errors are
+// handed to Echo's error handler first, so the status logged is the one the
+// client saw.
+func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			req, res := c.Request(), c.Response()
+			level := slog.LevelInfo
+			switch {
+			case res.Status >= http.StatusInternalServerError:
+				level = slog.LevelError
+			case quietPaths[req.URL.Path] && res.Status < http.StatusBadRequest:
+				level = slog.LevelDebug
+			}
+			ctx := req.Context()
+			if !log.Enabled(ctx, level) {
+				return nil
+			}
+			attrs := []slog.Attr{
+				slog.String("method", req.Method),
+				slog.String("path", req.URL.RequestURI()),
+				slog.Int("status", res.Status),
+				slog.Duration("duration", time.Since(start)),
+				slog.Int64("bytes", res.Size),
+				slog.String("ip", c.RealIP()),
+			}
+			if id := res.Header().Get(echo.HeaderXRequestID); id != "" {
+				attrs = append(attrs, slog.String("request_id", id))
+			}
+			if req.Header.Get("HX-Request") == "true" {
+				attrs = append(attrs, slog.Bool("htmx", true))
+			}
+			if err != nil && res.Status >= http.StatusInternalServerError {
+				attrs = append(attrs, slog.String("err", err.Error()))
+			}
+			log.LogAttrs(ctx, level, "request", attrs...)
+			return nil
+		}
+	}
+}

@@ -1,0 +1,193 @@
+// Package web is Micboard's Echo server: routes.go lists every route, one
+// file per page or action holds its handler, render.go renders the
+// templates of views/ and errors.go maps every error to its HTTP answer.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"github.com/uptrace/bun"
+
+	"micboard/app/cache"
+	"micboard/app/config"
+	"micboard/app/web/middleware"
+	"micboard/static"
+	"micboard/views"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
+
+// Deps is everything the server needs, built once by main (or a test).
+type Deps struct {
+	Config   config.Config
+	DB       *bun.DB
+	Logger   *slog.Logger   // nil: discard
+	Cache    *cache.Cache   // nil: a fresh in-memory cache
+	Sessions sessions.Store // nil: a cookie store keyed by Config.SessionSecret
+	Version  string         // shown in the footer; "dev" when empty
+}
+
+// Server is the HTTP side of Micboard.
+type Server struct {
+	cfg      config.Config
+	db       *bun.DB
+	log      *slog.Logger
+	cache    *cache.Cache
+	sessions sessions.Store
+	version  string
+
+	echo       *echo.Echo
+	routeNames map[string]bool
+	views      *templates
+	assets     *assets
+	http       *http.Server
+
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// New builds the server: it indexes the static files, parses every template
+// and registers the routes, so anything missing fails here, at start-up.
+func New(d Deps) (*Server, error) {
+	s := &Server{
+		cfg:      d.Config,
+		db:       d.DB,
+		log:      d.Logger,
+		cache:    d.Cache,
+		sessions: d.Sessions,
+		version:  d.Version,
+		stopping: make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cache == nil {
+		s.cache = cache.NewMemory(s.log)
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	if s.sessions == nil {
+		store, err := NewSessionStore(s.cfg.SessionSecret, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.sessions = store
+	}
+	var err error
+	if s.assets, err = loadAssets(static.FS); err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on loopback and private networks only
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	if s.views, err = parseTemplates(views.FS, s.templateFuncs()); err != nil {
+		return nil, err
+	}
+
+	e.Use(
+		echomw.RequestID(),
+		middleware.RequestLog(s.log),
+		middleware.Recover(s.log),
+		middleware.SecureHeaders(),
+		echomw.BodyLimit("2M"),
+		echomw.GzipWithConfig(echomw.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}),
+	)
+	s.routes()
+	s.routeNames = map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Name != "" && !strings.HasPrefix(r.Name, "micboard/") {
+			s.routeNames[r.Name] = true
+		}
+	}
+
+	s.http = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// No WriteTimeout: SSE streams stay open for as long as a board is shown.
+	}
+	return s, nil
+}
+
+// skipGzip leaves event streams (flushed event by event) and range
+// requests alone.
+func skipGzip(c echo.Context) bool {
+	r := c.Request()
+	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/event-stream") || r.Header.Get("Range") != ""
+}
+
+// Handler returns the HTTP handler, for httptest.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Stopping is closed when shutdown begins; long-lived responses (SSE
+// streams) return on it so shutdown does not wait for them.
+func (s *Server) Stopping() <-chan struct{} { return s.stopping }
+
+// Start listens on Config.Listen and serves until ctx ends, then shuts down
+// gracefully.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := Listen(ctx, s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Listen opens the TCP listener for addr, so a busy port is reported
+// before anything else starts.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// no new connections, and in-flight requests get shutdownGrace to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err := s.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = fmt.Errorf("serve http: %w", serr)
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stopping) })
+	if err := s.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}

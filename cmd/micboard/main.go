@@ -1,0 +1,215 @@
+// Command micboard watches the wireless microphones of a live event and
+// serves the board.
+//
+//	micboard [serve]   migrate the database, then serve the web app (default)
+//	micboard migrate   create the database if missing and apply migrations
+//
+// Settings come from MICBOARD_* environment variables; `micboard serve
+// --help` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"micboard/app/cache"
+	"micboard/app/config"
+	"micboard/app/db"
+	"micboard/app/web"
+)
+
+// version is set at build time: -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns the exit code. A failure prints
+// exactly one line on stderr ("micboard: ...") and returns 1.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		cmd = "help"
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "micboard", version)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, "\n"+config.Usage())
+	default:
+		err = fmt.Errorf("unknown command %q: want serve or migrate (micboard help lists them)", cmd)
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return 130 // interrupted while starting
+	default:
+		fmt.Fprintln(stderr, "micboard: "+oneLine(err))
+		return 1
+	}
+}
+
+const usage = `Usage: micboard [command] [flags]
+
+Commands:
+  serve     migrate the database, then serve the web app (the default)
+  migrate   create the database if it is missing and apply every migration
+  version   print the version
+  help      show this help
+`
+
+// parseFlags parses a command's flags; -h prints the help to stdout.
+func parseFlags(name, help string, args []string, stdout io.Writer) (*flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are ours to print, on one line
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, help)
+		fmt.Fprint(stdout, "\n"+config.Usage())
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	return fs, nil
+}
+
+// serve migrates, then serves until SIGINT or SIGTERM. Everything that can
+// fail at start (configuration, Redis, database, migrations, the port)
+// is checked before the first log line, so a failure is one line on stderr.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if _, err := parseFlags("serve", "Usage: micboard serve\n\nMigrates the database, then serves the web app until SIGINT or SIGTERM.\n", args, stdout); err != nil {
+		return err
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	c, err := cache.New(ctx, cfg.RedisURL, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	applied, err := db.Migrate(ctx, bdb)
+	if err != nil {
+		return err
+	}
+	ln, err := web.Listen(ctx, cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{Config: cfg, DB: bdb, Logger: log, Cache: c, Version: version})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	if len(applied) > 0 {
+		log.Info("migrations applied", "migrations", strings.Join(applied, ","))
+	}
+	log.Info("micboard serving", "url", browseURL(ln.Addr()), "version", version,
+		"database", db.Redact(cfg.DatabaseURL), "cache", c.Kind())
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("micboard stopped")
+	return nil
+}
+
+// migrate creates the database when it does not exist and applies every
+// migration not yet applied.
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	if _, err := parseFlags("migrate", "Usage: micboard migrate\n\nCreates the database if it is missing and applies every migration.\n", args, stdout); err != nil {
+		return err
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	applied, err := db.Migrate(ctx, bdb)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "database is up to date")
+		return nil
+	}
+	for _, name := range applied {
+		fmt.Fprintln(stdout, "applied", name)
+	}
+	return nil
+}
+
+// openDB connects to the database, creating it first when the server says
+// it does not exist. Creating needs the right to connect to the server's
+// "postgres" database, so it is tried only then.
+func openDB(ctx context.Context, dsn string) (*bun.DB, error) {
+	bdb, err := db.Open(ctx, dsn)
+	var pgErr *pgconn.PgError
+	if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+		return bdb, err
+	}
+	if err := db.EnsureDatabase(ctx, dsn); err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, dsn)
+}
+
+// browseURL is the address to open in a browser: a wildcard listener is
+// reached through localhost.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// oneLine keeps an error on a single line of stderr.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
