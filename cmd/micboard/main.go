@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,6 +28,9 @@ import (
 	"micboard/app/cache"
 	"micboard/app/config"
 	"micboard/app/db"
+	"micboard/app/live"
+	"micboard/app/monitor"
+	"micboard/app/store"
 	"micboard/app/web"
 )
 
@@ -55,13 +59,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args, stdout)
+	case "receiver":
+		err = receiverCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve or migrate (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate or receiver (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -79,15 +85,20 @@ const usage = `Usage: micboard [command] [flags]
 Commands:
   serve     migrate the database, then serve the web app (the default)
   migrate   create the database if it is missing and apply every migration
+  receiver  add HOST[:PORT] --vendor shure|sennheiser [--location NAME]: register a receiver
   version   print the version
   help      show this help
 `
 
-// parseFlags parses a command's flags; -h prints the help to stdout.
-func parseFlags(name, help string, args []string, stdout io.Writer) (*flag.FlagSet, error) {
+// parseFlags parses a command's flags; -h prints the help to stdout. define
+// may add flags before parsing.
+func parseFlags(name, help string, args []string, stdout io.Writer, define ...func(*flag.FlagSet)) (*flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are ours to print, on one line
 	fs.Usage = func() {}
+	for _, d := range define {
+		d(fs)
+	}
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, help)
@@ -107,7 +118,12 @@ func parseFlags(name, help string, args []string, stdout io.Writer) (*flag.FlagS
 // fail at start (configuration, Redis, database, migrations, the port)
 // is checked before the first log line, so a failure is one line on stderr.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if _, err := parseFlags("serve", "Usage: micboard serve\n\nMigrates the database, then serves the web app until SIGINT or SIGTERM.\n", args, stdout); err != nil {
+	var demo bool
+	var demoPort int
+	if _, err := parseFlags("serve", serveUsage, args, stdout, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demo, "demo", false, "")
+		fs.IntVar(&demoPort, "demo-port", demoBasePort, "")
+	}); err != nil {
 		return err
 	}
 	cfg, err := config.Load()
@@ -143,14 +159,54 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", strings.Join(applied, ","))
 	}
+	st := store.New(bdb)
+	if demo {
+		fleet, err := startDemo(ctx, st, demoPort, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer fleet.Stop()
+	}
+	board := live.NewBoard(live.Options{})
+	if err := board.Load(ctx, st); err != nil {
+		ln.Close()
+		return err
+	}
+	var wg sync.WaitGroup
+	bg, stopBG := context.WithCancel(ctx)
+	defer func() { stopBG(); wg.Wait() }()
+	mgr := monitor.New(st, board, monitor.Options{MeterRate: cfg.MeterRate, Logger: log.With("component", "monitor")})
+	persister := &live.Persister{Board: board, Store: st, Logger: log.With("component", "persist")}
+	for _, run := range []func(context.Context){
+		func(ctx context.Context) { mgr.Run(ctx) },
+		persister.Run,
+		board.Run,
+	} {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(bg) }()
+	}
+
 	log.Info("micboard serving", "url", browseURL(ln.Addr()), "version", version,
-		"database", db.Redact(cfg.DatabaseURL), "cache", c.Kind())
+		"database", db.Redact(cfg.DatabaseURL), "cache", c.Kind(), "demo", demo)
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
 	log.Info("micboard stopped")
 	return nil
 }
+
+const serveUsage = `Usage: micboard serve [--demo]
+
+Migrates the database, watches every active receiver and serves the web app
+until SIGINT or SIGTERM.
+
+  --demo             also run a small simulated fleet (Shure ULX-D, Axient
+                     Digital, SLX-D and Sennheiser EW-DX, 12 channels) on
+                     loopback and register it
+  --demo-port PORT   first port of the demo fleet (default 42100; 0 picks free
+                     ports, which registers new receivers on every start)
+`
 
 // migrate creates the database when it does not exist and applies every
 // migration not yet applied.
