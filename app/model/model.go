@@ -366,3 +366,47 @@ type User struct {
 	CreatedAt    time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt    time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
+
+// BoardGroup is a saved board view: channels in a chosen order, with blank
+// spacers (channel id 0), reached by its number key 1–9.
+type BoardGroup struct {
+	bun.BaseModel `bun:"table:board_groups,alias:grp"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	Number    int       `bun:"number,notnull"`
+	Name      string    `bun:"name,notnull"`
+	Slots     []int64   `bun:"slots,array,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt time.Time `bun:"updated_at,notnull,default:current_timestamp"`
+}
+
+// TileSize is how big a kiosk draws its tiles.
+type TileSize string
+
+// Tile sizes.
+const (
+	TileSmall  TileSize = "s"
+	TileMedium TileSize = "m"
+	TileLarge  TileSize = "l"
+)
+
+// Kiosk is a wall display reached by a secret URL.
+type Kiosk struct {
+	bun.BaseModel `bun:"table:kiosks,alias:ksk"`
+
+	ID               int64      `bun:"id,pk,autoincrement"`
+	Name             string     `bun:"name,notnull"`
+	TokenHash        []byte     `bun:"token_hash,notnull"`
+	ViewQuery        string     `bun:"view_query,notnull"`
+	Columns          int        `bun:"columns,notnull"`
+	TileSize         TileSize   `bun:"tile_size,notnull"`
+	ShowRF           bool       `bun:"show_rf,notnull"`
+	ShowAudio        bool       `bun:"show_audio,notnull"`
+	HeartbeatSeconds int        `bun:"heartbeat_seconds,notnull"`
+	RevokedAt        *time.Time `bun:"revoked_at"`
+	LastSeenAt       *time.Time `bun:"last_seen_at"`
+	LastSeenAddr     string     `bun:"last_seen_addr,notnull"`
+	LastSeenAgent    string     `bun:"last_seen_agent,notnull"`
+	CreatedAt        time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt        time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+}

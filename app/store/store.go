@@ -27,6 +27,8 @@ type Store struct {
 	DiscoveryTasks    *DiscoveryTasks
 	DiscoveredDevices *DiscoveredDevices
 	Users             *Users
+	BoardGroups       *BoardGroups
+	Kiosks            *Kiosks
 }
 
 // New returns a Store over the connection pool.
@@ -46,6 +48,8 @@ func newStore(db bun.IDB) *Store {
 		DiscoveryTasks:    &DiscoveryTasks{db: db},
 		DiscoveredDevices: &DiscoveredDevices{db: db},
 		Users:             &Users{db: db},
+		BoardGroups:       &BoardGroups{db: db},
+		Kiosks:            &Kiosks{db: db},
 	}
 }
 

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS kiosks, board_groups;
