@@ -468,3 +468,11 @@ func (b *Board) History(channelID int64) []Point {
 
 // Subscribe registers a subscriber; call Close when done.
 func (b *Board) Subscribe() *Subscription { return b.hub.subscribe() }
+
+// Version is the board's change counter: every tile change takes the next
+// value, so "changed since V" is Tile.Version > V.
+func (b *Board) Version() uint64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.version
+}

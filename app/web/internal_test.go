@@ -16,12 +16,12 @@ import (
 
 func TestParseTemplatesFailsEarly(t *testing.T) {
 	base := `{{define "layouts/base"}}<html>{{template "content" .}}</html>{{end}}`
-	full := fstest.MapFS{
-		"layouts/base.html":          {Data: []byte(base)},
-		"pages/home.html":            {Data: []byte(`{{define "content"}}home{{end}}`)},
-		"pages/error.html":           {Data: []byte(`{{define "content"}}error{{end}}`)},
-		"partials/error_toast.html":  {Data: []byte(`{{define "partials/error_toast"}}!{{end}}`)},
-		"partials/tile_preview.html": {Data: []byte(`{{define "partials/tile_preview"}}tile{{end}}`)},
+	full := fstest.MapFS{"layouts/base.html": {Data: []byte(base)}}
+	for _, p := range requiredTemplates.pages {
+		full["pages/"+p+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}` + p + `{{end}}`)}
+	}
+	for _, p := range requiredTemplates.partials {
+		full["partials/"+p+".html"] = &fstest.MapFile{Data: []byte(`{{define "partials/` + p + `"}}` + p + `{{end}}`)}
 	}
 	if _, err := parseTemplates(full, nil); err != nil {
 		t.Fatalf("complete set: %v", err)
@@ -31,10 +31,10 @@ func TestParseTemplatesFailsEarly(t *testing.T) {
 		change func(fstest.MapFS)
 		want   string
 	}{
-		{"missing page", func(f fstest.MapFS) { delete(f, "pages/home.html") }, "pages/home.html is missing"},
+		{"missing page", func(f fstest.MapFS) { delete(f, "pages/board.html") }, "pages/board.html is missing"},
 		{"missing partial", func(f fstest.MapFS) { delete(f, "partials/error_toast.html") }, "partials/error_toast.html is missing"},
 		{"missing layout", func(f fstest.MapFS) { delete(f, "layouts/base.html") }, "layouts/base.html is missing"},
-		{"page without content", func(f fstest.MapFS) { f["pages/home.html"] = &fstest.MapFile{Data: []byte(`hello`)} }, `does not define "content"`},
+		{"page without content", func(f fstest.MapFS) { f["pages/board.html"] = &fstest.MapFile{Data: []byte(`hello`)} }, `does not define "content"`},
 		{"syntax error", func(f fstest.MapFS) {
 			f["pages/error.html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}{{.X}`)}
 		}, "parse template pages/error.html"},

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,25 +23,36 @@ import (
 // a user's click. Add a constant (and to requiredTemplates) with each new
 // views/pages/NAME.html or views/partials/NAME.html.
 const (
-	PageHome  = "home"
-	PageError = "error"
+	PageError        = "error"
+	PageBoard        = "board"
+	PageChannel      = "channel"
+	PageKiosk        = "kiosk"
+	PageKioskRevoked = "kiosk_revoked"
 
-	PartialErrorToast  = "error_toast"
-	PartialTilePreview = "tile_preview"
+	PartialErrorToast    = "error_toast"
+	PartialTile          = "tile"
+	PartialTileMeters    = "tile_meters"
+	PartialBoardGrid     = "board_grid"
+	PartialChannelDetail = "channel_detail"
 )
 
 var requiredTemplates = struct{ pages, partials []string }{
-	pages:    []string{PageHome, PageError},
-	partials: []string{PartialErrorToast, PartialTilePreview},
+	pages:    []string{PageError, PageBoard, PageChannel, PageKiosk, PageKioskRevoked},
+	partials: []string{PartialErrorToast, PartialTile, PartialTileMeters, PartialBoardGrid, PartialChannelDetail},
 }
 
-const baseLayout = "layouts/base"
+// Layouts: the app's (header, footer) and the wall display's (nothing but
+// the board).
+const (
+	baseLayout  = "layouts/base"
+	layoutKiosk = "layouts/kiosk"
+)
 
 // View is what every page template receives as its dot. Partials receive
 // their own data so a tile renders the same inside a page and on its own.
 type View struct {
 	Title     string       // shown before " · Micboard" in the tab; empty for the home page
-	Page      string       // the page's name (PageHome, ...), for the navigation
+	Page      string       // the page's name (PageBoard, ...), for the navigation
 	Path      string       // request path
 	Data      any          // the page's own data
 	HTMX      htmx.Request // what htmx said about the request
@@ -56,7 +68,7 @@ type templates struct {
 }
 
 // parseTemplates reads layouts/, partials/ and pages/ from fsys. A file's
-// template name is its path without ".html" ("partials/tile_preview");
+// template name is its path without ".html" ("partials/tile");
 // every page file defines "content", which the layout places.
 func parseTemplates(fsys fs.FS, funcs template.FuncMap) (*templates, error) {
 	shared := template.New("").Funcs(funcs).Option("missingkey=error")
@@ -149,6 +161,11 @@ func (s *Server) RenderPartial(w io.Writer, name string, data any) error {
 // page answers with a whole page through the layout, or only the page's
 // "content" when htmx asks for a fragment (a non-boosted htmx request).
 func (s *Server) page(c echo.Context, status int, name string, v View) error {
+	return s.pageLayout(c, status, name, baseLayout, v)
+}
+
+// pageLayout is page with a chosen layout.
+func (s *Server) pageLayout(c echo.Context, status int, name, layout string, v View) error {
 	set, ok := s.views.pages[name]
 	if !ok {
 		return fmt.Errorf("render page %s: no such page", name)
@@ -158,7 +175,7 @@ func (s *Server) page(c echo.Context, status int, name string, v View) error {
 	v.HTMX = htmx.GetRequest(c)
 	v.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 	v.Version = s.version
-	tmpl := baseLayout
+	tmpl := layout
 	if v.HTMX.Partial() {
 		tmpl = "content"
 	}
@@ -201,6 +218,20 @@ func (s *Server) templateFuncs() template.FuncMap {
 				return "", fmt.Errorf("asset: no static file %q", name)
 			}
 			return "/static/" + name + "?v=" + a.hash, nil
+		},
+		// rfc3339 and ago format a moment for <time> elements; the page keeps
+		// "3 min ago" current by itself.
+		"rfc3339": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		"ago": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return ago(*t, time.Now())
 		},
 		// dict passes several values to a partial: {{template "x" dict "A" 1 "B" 2}}.
 		"dict": func(kv ...any) (map[string]any, error) {

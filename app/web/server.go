@@ -21,6 +21,9 @@ import (
 
 	"micboard/app/cache"
 	"micboard/app/config"
+	"micboard/app/live"
+	"micboard/app/service"
+	"micboard/app/store"
 	"micboard/app/web/middleware"
 	"micboard/static"
 	"micboard/views"
@@ -37,6 +40,8 @@ type Deps struct {
 	Cache    *cache.Cache   // nil: a fresh in-memory cache
 	Sessions sessions.Store // nil: a cookie store keyed by Config.SessionSecret
 	Version  string         // shown in the footer; "dev" when empty
+	Board    *live.Board    // nil: an empty board
+	Store    *store.Store   // nil: one over DB
 }
 
 // Server is the HTTP side of Micboard.
@@ -47,6 +52,9 @@ type Server struct {
 	cache    *cache.Cache
 	sessions sessions.Store
 	version  string
+	board    *live.Board
+	store    *store.Store
+	kiosks   *service.Kiosks
 
 	echo       *echo.Echo
 	routeNames map[string]bool
@@ -68,7 +76,18 @@ func New(d Deps) (*Server, error) {
 		cache:    d.Cache,
 		sessions: d.Sessions,
 		version:  d.Version,
+		board:    d.Board,
+		store:    d.Store,
 		stopping: make(chan struct{}),
+	}
+	if s.board == nil {
+		s.board = live.NewBoard(live.Options{})
+	}
+	if s.store == nil && s.db != nil {
+		s.store = store.New(s.db)
+	}
+	if s.store != nil {
+		s.kiosks = service.NewKiosks(s.store)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

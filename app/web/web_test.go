@@ -147,11 +147,10 @@ func TestHomeRendersThroughLayout(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<html lang="en"`, // the layout
-		`<title>Micboard</title>`,
+		`<title>Board · Micboard</title>`,
 		`id="toasts"`,
-		`The live board arrives with the devices`, // the page
-		`schema up to date`,                       // live system facts
-		`HH01`,                                    // a preview tile (partial)
+		`Add a receiver to fill the board`, // the empty board
+		`RX offline`,                       // the status legend (partial)
 		`Micboard <span class="font-mono text-stage-400">test</span>`, // footer version
 	} {
 		if !strings.Contains(body, want) {
@@ -169,7 +168,7 @@ func TestHomeForHTMXIsAFragment(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if strings.Contains(body, "<html") || !strings.Contains(body, "The live board arrives with the devices") {
+	if strings.Contains(body, "<html") || !strings.Contains(body, "sse-connect=") {
 		t.Fatalf("want the page content without the layout, got %.200s", body)
 	}
 	if vary := strings.Join(res.Header.Values("Vary"), ", "); !strings.Contains(vary, "HX-Request") {

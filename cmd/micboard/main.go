@@ -150,11 +150,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: bdb, Logger: log, Cache: c, Version: version})
-	if err != nil {
-		ln.Close()
-		return err
-	}
 
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", strings.Join(applied, ","))
@@ -170,6 +165,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	board := live.NewBoard(live.Options{})
 	if err := board.Load(ctx, st); err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := web.New(web.Deps{Config: cfg, DB: bdb, Logger: log, Cache: c, Version: version, Board: board, Store: st})
+	if err != nil {
 		ln.Close()
 		return err
 	}

@@ -184,7 +184,7 @@ func TestMigrateThenServe(t *testing.T) {
 
 	base := "http://" + addr
 	waitFor(t, base+"/readyz", http.StatusOK, exited, &logs)
-	for path, want := range map[string]string{"/healthz": `"ok"`, "/": "The live board arrives with the devices"} {
+	for path, want := range map[string]string{"/healthz": `"ok"`, "/": "Add a receiver to fill the board"} {
 		body := fetch(t, base+path)
 		if !strings.Contains(body, want) {
 			t.Errorf("%s lacks %q", path, want)

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"micboard/app/live"
+	"micboard/app/model"
+)
+
+// boardPage is the data of the board and of its grid partial.
+type boardPage struct {
+	Query     boardQuery
+	Slots     []boardSlot
+	Total     int // tiles in the view before the status filter
+	Attention int
+	Offline   int
+	Shown     int
+	Locations []*model.Location
+	Groups    []*model.BoardGroup
+	Version   uint64
+	EventsURL string
+	GridURL   string
+	Empty     bool // no receiver on the board at all
+	Legend    []statusSwatch
+	Kiosk     *kioskView
+}
+
+// boardShow renders the board (/) for the view in the URL.
+func (s *Server) boardShow(c echo.Context) error {
+	q, err := parseBoardQuery(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	data, err := s.boardData(c.Request().Context(), q, tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium})
+	if err != nil {
+		return err
+	}
+	data.EventsURL = s.echo.Reverse(RouteBoardEvents) + "?" + withSince(q, data.Version)
+	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
+	noStore(c)
+	return s.page(c, http.StatusOK, PageBoard, View{Title: "Board", Data: data})
+}
+
+// boardGrid renders only the grid, which a page fetches again after its
+// live stream reconnects (tiles may have come or gone meanwhile).
+func (s *Server) boardGrid(c echo.Context) error {
+	q, err := parseBoardQuery(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	data, err := s.boardData(c.Request().Context(), q, tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium})
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
+}
+
+// boardData arranges the live tiles for a view.
+func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) (*boardPage, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	f, err := s.resolveView(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	version := s.board.Version()
+	tiles := s.board.Tiles()
+	now := time.Now()
+	data := &boardPage{Query: q, Version: version, Empty: len(tiles) == 0, Legend: statusLegend}
+
+	// The counts cover the view without its status filter, so "3 need
+	// attention" stays visible while the filter is off.
+	scope := *f
+	scope.q.Status = ""
+	for i := range tiles {
+		t := &tiles[i]
+		if !scope.match(t) {
+			continue
+		}
+		data.Total++
+		if t.Status.NeedsAttention() {
+			data.Attention++
+		}
+		if t.Status == model.StatusRxOffline {
+			data.Offline++
+		}
+	}
+	arranged := f.arrange(tiles)
+	data.Shown = len(arranged)
+	data.Slots = f.slots(arranged, func(t *live.Tile) tileView { return newTileView(t, opts, now) })
+
+	if s.store != nil {
+		if data.Locations, err = s.store.Locations.Query().Active().List(ctx); err != nil {
+			return nil, err
+		}
+		if data.Groups, err = s.store.BoardGroups.List(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+// withSince adds the board version the page was drawn at, so the stream
+// first sends whatever changed between drawing and connecting.
+func withSince(q boardQuery, v uint64) string {
+	vals := q.Values()
+	vals.Set("since", itoa(v))
+	return vals.Encode()
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"micboard/app/model"
+	"micboard/app/service"
+	"micboard/app/store"
+)
+
+// kioskView is what the kiosk layout needs besides the board.
+type kioskView struct {
+	Name         string
+	Columns      int
+	Size         model.TileSize
+	HeartbeatURL string
+	HeartbeatSec int
+	Revoked      bool
+}
+
+// kioskAuth resolves the token in the URL. An unknown token is a plain
+// 404; a revoked one returns the display with service.ErrKioskRevoked.
+func (s *Server) kioskAuth(c echo.Context) (*model.Kiosk, error) {
+	if s.kiosks == nil {
+		return nil, echo.NewHTTPError(http.StatusNotFound)
+	}
+	k, err := s.kiosks.Authenticate(c.Request().Context(), c.Param("token"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "This display address is not known. Ask an admin for the current one.")
+	}
+	return k, err
+}
+
+// kioskQuery reads a display's stored view.
+func kioskQuery(k *model.Kiosk) (boardQuery, error) {
+	v, err := url.ParseQuery(k.ViewQuery)
+	if err != nil {
+		return boardQuery{}, badQuery{"the display's view is not a valid query"}
+	}
+	return parseBoardQuery(v)
+}
+
+func kioskOptions(k *model.Kiosk) tileOptions {
+	return tileOptions{ShowRF: k.ShowRF, ShowAudio: k.ShowAudio, Size: k.TileSize}
+}
+
+// kioskShow renders a wall display: the board of its view, full screen, no
+// chrome, no login. A revoked display says so instead.
+func (s *Server) kioskShow(c echo.Context) error {
+	k, err := s.kioskAuth(c)
+	if errors.Is(err, service.ErrKioskRevoked) {
+		noStore(c)
+		return s.pageLayout(c, http.StatusGone, PageKioskRevoked, layoutKiosk, View{Title: "Display revoked", Data: kioskView{Name: k.Name, Revoked: true}})
+	}
+	if err != nil {
+		return err
+	}
+	q, err := kioskQuery(k)
+	if err != nil {
+		return err
+	}
+	data, err := s.boardData(c.Request().Context(), q, kioskOptions(k))
+	if err != nil {
+		return err
+	}
+	token := c.Param("token")
+	data.EventsURL = s.echo.Reverse(RouteKioskEvents, token) + "?since=" + itoa(data.Version)
+	data.GridURL = s.echo.Reverse(RouteKioskGrid, token)
+	data.Kiosk = &kioskView{
+		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
+		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
+	}
+	s.recordHeartbeat(c, k)
+	noStore(c)
+	c.Response().Header().Set("Referrer-Policy", "no-referrer") // the URL is the secret
+	return s.pageLayout(c, http.StatusOK, PageKiosk, layoutKiosk, View{Title: k.Name, Data: data})
+}
+
+// kioskGrid renders the display's grid again after a reconnect.
+func (s *Server) kioskGrid(c echo.Context) error {
+	k, err := s.kioskAuth(c)
+	if err != nil {
+		return err
+	}
+	q, err := kioskQuery(k)
+	if err != nil {
+		return err
+	}
+	data, err := s.boardData(c.Request().Context(), q, kioskOptions(k))
+	if err != nil {
+		return err
+	}
+	data.Kiosk = &kioskView{Name: k.Name, Columns: k.Columns, Size: k.TileSize}
+	noStore(c)
+	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
+}
+
+// kioskEvents streams the display's tiles; it ends with a "revoked" event
+// when an admin revokes the display meanwhile.
+func (s *Server) kioskEvents(c echo.Context) error {
+	k, err := s.kioskAuth(c)
+	if err != nil {
+		return err
+	}
+	q, err := kioskQuery(k)
+	if err != nil {
+		return err
+	}
+	f, err := s.resolveView(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	since, _ := strconv.ParseUint(c.QueryParam("since"), 10, 64)
+	token := c.Param("token")
+	check := func(ctx context.Context) string {
+		if _, err := s.kiosks.Authenticate(ctx, token); errors.Is(err, service.ErrKioskRevoked) || errors.Is(err, store.ErrNotFound) {
+			return "revoked"
+		}
+		return ""
+	}
+	return s.streamTiles(c, f, kioskOptions(k), since, check)
+}
+
+// kioskHeartbeat records that a display is alive; 410 tells a revoked one
+// to reload into its "revoked" page.
+func (s *Server) kioskHeartbeat(c echo.Context) error {
+	k, err := s.kioskAuth(c)
+	if errors.Is(err, service.ErrKioskRevoked) {
+		return c.NoContent(http.StatusGone)
+	}
+	if err != nil {
+		return err
+	}
+	s.recordHeartbeat(c, k)
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) recordHeartbeat(c echo.Context, k *model.Kiosk) {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.kiosks.Heartbeat(ctx, k.ID, c.RealIP(), c.Request().UserAgent()); err != nil {
+		s.log.Warn("kiosk heartbeat", "kiosk", k.ID, "err", err)
+	}
+}

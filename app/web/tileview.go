@@ -1,0 +1,213 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/live"
+	"micboard/app/model"
+)
+
+// tileOptions say what a board or kiosk draws on each tile.
+type tileOptions struct {
+	ShowRF    bool
+	ShowAudio bool
+	Clickable bool // opens the channel detail (not on kiosks)
+	Size      model.TileSize
+}
+
+// tileView is what partials/tile renders: every number already formatted,
+// so the page, the live update and the kiosk cannot drift apart.
+type tileView struct {
+	ID         int64
+	Slot       string
+	Name       string
+	Performer  string
+	Receiver   string
+	Status     string // PROTOCOLS.md §3 name
+	Label      string // for people: "Critical", "RX offline"
+	Class      string // colour classes
+	Striped    bool
+	Peak       bool
+	Offline    bool
+	Bars       [5]bool
+	BarsKnown  bool
+	Battery    string // "7h 40m", "85 %", "calculating", "—"
+	Antennas   []antennaView
+	RFText     string
+	AudioPct   int
+	AudioText  string
+	Frequency  string // "470.125"
+	TxModel    string
+	LastHeard  *time.Time
+	Muted      bool
+	Opts       tileOptions
+	Channel    int
+	DeviceName string
+}
+
+// antennaView is one antenna's RF meter.
+type antennaView struct {
+	Label  string
+	Pct    int
+	Active bool
+}
+
+// statusStyle maps a status to its label and colour classes. Text colour is
+// chosen per background for contrast.
+var statusStyle = map[model.Status]struct{ Label, Class string }{
+	model.StatusGood:         {"Good", "bg-good text-stage-950"},
+	model.StatusReplace:      {"Replace", "bg-replace text-stage-950"},
+	model.StatusCritical:     {"Critical", "bg-critical text-white"},
+	model.StatusPrevGood:     {"Last heard", "bg-prev bg-stripes text-white"},
+	model.StatusPrevReplace:  {"Last heard", "bg-prev bg-stripes text-white"},
+	model.StatusPrevCritical: {"Last heard", "bg-prev bg-stripes text-white"},
+	model.StatusTxOff:        {"TX off", "bg-txoff text-stage-300 ring-1 ring-inset ring-white/10"},
+	model.StatusUnassigned:   {"Unassigned", "bg-txoff text-stage-500 ring-1 ring-inset ring-white/5"},
+	model.StatusRxOffline:    {"RX offline", "bg-offline text-white"},
+}
+
+// newTileView formats a live tile. A clip (AUDIO_PEAK) is a pulse over the
+// colour the battery would give, not a colour of its own.
+func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
+	v := tileView{
+		ID: t.ChannelID, Slot: t.Slot, Name: t.Name, Performer: t.Performer, Receiver: t.ReceiverName,
+		Status: string(t.Status), TxModel: t.TxModel, Muted: t.Muted, Opts: opts, Channel: t.Number,
+		DeviceName: t.DeviceName,
+	}
+	if v.Name == "" {
+		v.Name = fmt.Sprintf("%s ch %d", t.ReceiverName, t.Number)
+	}
+	colour := t.Status
+	if t.Status == model.StatusAudioPeak {
+		v.Peak = true
+		colour = model.DeriveStatus(model.StatusInput{
+			Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery, LastHeard: t.LastHeard,
+		})
+	}
+	st := statusStyle[colour]
+	if st.Class == "" {
+		st = statusStyle[model.StatusTxOff]
+	}
+	v.Label, v.Class, v.Striped = st.Label, st.Class, colour.Striped()
+	if v.Peak {
+		v.Label = "Peak"
+	}
+	v.Offline = colour == model.StatusRxOffline
+
+	// Battery: the current reading, or the last known one while silent.
+	b := t.Battery
+	if !b.Known() && colour.Striped() {
+		b = t.LastBattery
+	}
+	if n, ok := batteryBars(b); ok {
+		v.BarsKnown = true
+		for i := 0; i < n && i < 5; i++ {
+			v.Bars[i] = true
+		}
+	}
+	v.Battery = batteryText(t, b)
+	if t.FrequencyKHz != nil {
+		v.Frequency = fmt.Sprintf("%d.%03d", *t.FrequencyKHz/1000, *t.FrequencyKHz%1000)
+	}
+	if colour.Striped() || colour == model.StatusTxOff {
+		v.LastHeard = t.LastHeard
+	}
+	if !v.Offline {
+		v.Antennas = antennas(t)
+		if m, ok := t.RFMax(); ok {
+			v.RFText = fmt.Sprintf("%.0f dBm", m)
+		}
+		if t.AudioDBFS != nil {
+			v.AudioPct = scale(*t.AudioDBFS, -60, 0)
+			v.AudioText = fmt.Sprintf("%.0f dBFS", *t.AudioDBFS)
+		}
+	}
+	return v
+}
+
+// batteryBars gives the bars to light: the device's bars, else percent in
+// fifths.
+func batteryBars(b model.Battery) (int, bool) {
+	switch {
+	case b.Bars != nil:
+		return *b.Bars, true
+	case b.Percent != nil:
+		return int(math.Ceil(float64(*b.Percent) / 20)), true
+	}
+	return 0, false
+}
+
+func batteryText(t *live.Tile, b model.Battery) string {
+	switch {
+	case b.Minutes != nil:
+		h, m := *b.Minutes/60, *b.Minutes%60
+		if h == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dh %02dm", h, m)
+	case t.Battery.Known() && t.Runtime == device.RuntimeCalculating:
+		return "calculating"
+	case b.Percent != nil:
+		return fmt.Sprintf("%d%%", *b.Percent)
+	}
+	return "—"
+}
+
+// antennas lays out the RF meters: one per antenna where the receiver
+// reports levels per antenna, else one level with the diversity letters.
+func antennas(t *live.Tile) []antennaView {
+	labels := "ABCD"
+	if len(t.RFLevelDBm) > 1 {
+		out := make([]antennaView, 0, len(t.RFLevelDBm))
+		for i, dbm := range t.RFLevelDBm {
+			if i >= len(labels) {
+				break
+			}
+			active := i >= len(t.Diversity) || (t.Diversity[i] != 'X' && t.Diversity[i] != 'x')
+			out = append(out, antennaView{Label: labels[i : i+1], Pct: scale(dbm, -100, -20), Active: active})
+		}
+		return out
+	}
+	m, ok := t.RFMax()
+	if !ok {
+		return nil
+	}
+	label := "RF"
+	if d := t.Diversity; len(d) == 2 {
+		// ULX-D names the antenna carrying signal: AX, XB, XX.
+		switch {
+		case d[0] != 'X' && d[1] != 'X':
+			label = "AB"
+		case d[0] != 'X':
+			label = "A"
+		case d[1] != 'X':
+			label = "B"
+		default:
+			label = "—"
+		}
+	}
+	return []antennaView{{Label: label, Pct: scale(m, -100, -20), Active: label != "—"}}
+}
+
+// scale maps v from [lo, hi] to 0–100, clamped.
+func scale(v, lo, hi float64) int {
+	p := (v - lo) / (hi - lo) * 100
+	return int(math.Round(math.Max(0, math.Min(100, p))))
+}
+
+// ago says how long ago t was, the way a person on a headset says it.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	}
+	return t.Format("Jan 2 15:04")
+}

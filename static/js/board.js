@@ -1,0 +1,160 @@
+// Micboard's own script for the board and wall displays: connection state,
+// re-syncing after a reconnect, a watchdog for silent networks, keyboard
+// shortcuts, relative times, and (on kiosks) wake lock and fullscreen.
+// htmx and its SSE extension do the rest.
+(function () {
+  'use strict';
+
+  var kiosk = document.body.hasAttribute('data-kiosk');
+  var WATCHDOG_MS = 15000; // the server pings every 5 s
+  var source = null;
+  var lastSeen = Date.now();
+  var opened = 0;
+
+  // Keep hold of the stream htmx opens, to notice one that went silent
+  // without closing (a dropped Wi-Fi, a sleeping switch).
+  if (window.htmx && htmx.createEventSource) {
+    var create = htmx.createEventSource;
+    htmx.createEventSource = function (url) {
+      var s = create(url);
+      source = s;
+      lastSeen = Date.now();
+      s.addEventListener('ping', function () { lastSeen = Date.now(); });
+      s.addEventListener('message', function () { lastSeen = Date.now(); });
+      s.addEventListener('revoked', function () { window.location.reload(); });
+      return s;
+    };
+  }
+
+  function setConn(state, text) {
+    var el = document.getElementById('conn');
+    if (!el) return;
+    el.setAttribute('data-conn', state);
+    var t = el.querySelector('.conn-text');
+    if (t) t.textContent = text;
+  }
+
+  document.addEventListener('htmx:sseOpen', function () {
+    lastSeen = Date.now();
+    opened++;
+    setConn('live', 'Live');
+    // After a drop or a server restart, tiles may have changed, come or
+    // gone: draw the grid again, the stream carries on from here.
+    if (opened > 1) {
+      var grid = document.getElementById('grid');
+      if (grid) htmx.trigger(grid, 'resync');
+    }
+  });
+  document.addEventListener('htmx:sseError', function () { setConn('down', 'Reconnecting…'); });
+
+  setInterval(function () {
+    if (source && source.readyState === 1 && Date.now() - lastSeen > WATCHDOG_MS) {
+      setConn('down', 'Reconnecting…');
+      source.close();
+      // The SSE extension reconnects a closed stream from its error handler.
+      if (typeof source.onerror === 'function') source.onerror(new Event('error'));
+    }
+  }, 2000);
+
+  // A display revoked while running gets 410 from its heartbeat.
+  document.addEventListener('htmx:responseError', function (e) {
+    if (e.detail && e.detail.xhr && e.detail.xhr.status === 410) window.location.reload();
+  });
+
+  // "3 min ago" stays true without a message from the server.
+  function ago(then) {
+    var s = Math.max(0, (Date.now() - then) / 1000);
+    if (s < 60) return 'just now';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ago';
+    return new Date(then).toLocaleString();
+  }
+  function refreshTimes() {
+    var els = document.querySelectorAll('time[data-ago]');
+    for (var i = 0; i < els.length; i++) {
+      var t = Date.parse(els[i].getAttribute('datetime'));
+      if (!isNaN(t)) els[i].textContent = ago(t);
+    }
+    var clock = document.querySelector('[data-clock]');
+    if (clock) clock.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+  setInterval(refreshTimes, 15000);
+  document.addEventListener('DOMContentLoaded', refreshTimes);
+
+  function closeDetail() {
+    var d = document.getElementById('detail');
+    if (d) { d.innerHTML = ''; } else if (!kiosk) { window.location.href = '/'; }
+  }
+
+  // A tile opens its channel's detail panel. (Not hx-get on the tile: its
+  // hx-target would also redirect the tile's own live swaps.)
+  document.addEventListener('click', function (e) {
+    if (!e.target.closest) return;
+    if (e.target.closest('[data-close]')) { closeDetail(); return; }
+    var tile = e.target.closest('[data-detail]');
+    if (tile && document.getElementById('detail')) {
+      htmx.ajax('GET', tile.getAttribute('data-detail'), { target: '#detail', swap: 'innerHTML' });
+    }
+  });
+  document.addEventListener('htmx:afterSwap', function (e) {
+    if (e.target && e.target.id === 'detail') {
+      var b = e.target.querySelector('button[data-close]');
+      if (b) b.focus();
+    }
+  });
+  document.addEventListener('change', function (e) {
+    var f = e.target.form;
+    if (f && f.hasAttribute('data-autosubmit')) {
+      if (f.requestSubmit) f.requestSubmit(); else f.submit();
+    }
+  });
+
+  document.addEventListener('keydown', function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var tag = (e.target.tagName || '').toLowerCase();
+    if (tag === 'input' || tag === 'select' || tag === 'textarea') return;
+    if (e.key === 'Escape') { closeDetail(); return; }
+    if (e.key === 'f') { toggleFullscreen(); return; }
+    if ((e.key === 'Enter' || e.key === ' ') && e.target.getAttribute('role') === 'button') {
+      e.preventDefault();
+      e.target.click();
+      return;
+    }
+    if (kiosk) return;
+    // Number keys open groups 1–9 (0: everything), as in micboard; A toggles
+    // "needs attention".
+    var key = e.key.toLowerCase();
+    if (!/^[0-9a]$/.test(key)) return;
+    var link = document.querySelector('a[data-key="' + key + '"]');
+    if (link) { e.preventDefault(); link.click(); }
+  });
+
+  function toggleFullscreen() {
+    var d = document.documentElement;
+    if (!document.fullscreenElement) {
+      if (d.requestFullscreen) d.requestFullscreen().catch(function () {});
+    } else if (document.exitFullscreen) {
+      document.exitFullscreen().catch(function () {});
+    }
+  }
+
+  if (kiosk) {
+    // Keep the screen awake where the browser allows; the lock is dropped
+    // when the tab hides, so take it again when it shows.
+    var lock = null;
+    function wake() {
+      if (!('wakeLock' in navigator) || document.visibilityState !== 'visible') return;
+      navigator.wakeLock.request('screen').then(function (l) { lock = l; }).catch(function () {});
+    }
+    document.addEventListener('visibilitychange', wake);
+    document.addEventListener('DOMContentLoaded', wake);
+    // Browsers allow fullscreen only after a gesture: the first key or click.
+    var once = function () {
+      if (!document.fullscreenElement) toggleFullscreen();
+      document.removeEventListener('click', once);
+      document.removeEventListener('keydown', once);
+    };
+    document.addEventListener('click', once);
+    document.addEventListener('keydown', once);
+  }
+})();
