@@ -61,13 +61,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = migrate(ctx, args, stdout)
 	case "receiver":
 		err = receiverCmd(ctx, args, stdout)
+	case "kiosk":
+		err = kioskCmd(ctx, args, stdout)
+	case "group":
+		err = groupCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate or receiver (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk or group (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -86,6 +90,8 @@ Commands:
   serve     migrate the database, then serve the web app (the default)
   migrate   create the database if it is missing and apply every migration
   receiver  add HOST[:PORT] --vendor shure|sennheiser [--location NAME]: register a receiver
+  kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
+  group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
   version   print the version
   help      show this help
 `
