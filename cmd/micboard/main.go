@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,8 +27,7 @@ import (
 	"micboard/app/cache"
 	"micboard/app/config"
 	"micboard/app/db"
-	"micboard/app/live"
-	"micboard/app/monitor"
+	"micboard/app/server"
 	"micboard/app/store"
 	"micboard/app/web"
 )
@@ -169,28 +167,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer fleet.Stop()
 	}
-	board := live.NewBoard(live.Options{})
-	if err := board.Load(ctx, st); err != nil {
-		ln.Close()
-		return err
-	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: bdb, Logger: log, Cache: c, Version: version, Board: board, Store: st})
+	srv, err := server.New(ctx, server.Options{Config: cfg, DB: bdb, Cache: c, Logger: log, Version: version})
 	if err != nil {
 		ln.Close()
 		return err
-	}
-	var wg sync.WaitGroup
-	bg, stopBG := context.WithCancel(ctx)
-	defer func() { stopBG(); wg.Wait() }()
-	mgr := monitor.New(st, board, monitor.Options{MeterRate: cfg.MeterRate, Logger: log.With("component", "monitor")})
-	persister := &live.Persister{Board: board, Store: st, Logger: log.With("component", "persist")}
-	for _, run := range []func(context.Context){
-		func(ctx context.Context) { mgr.Run(ctx) },
-		persister.Run,
-		board.Run,
-	} {
-		wg.Add(1)
-		go func() { defer wg.Done(); run(bg) }()
 	}
 
 	log.Info("micboard serving", "url", browseURL(ln.Addr()), "version", version,

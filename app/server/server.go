@@ -1,0 +1,96 @@
+// Package server assembles a running Micboard over one database: the live
+// board, the monitor that feeds it, the persister that stores it, and the
+// web server that shows it. main and the end-to-end tests both use it, so
+// what the tests run is what ships.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/uptrace/bun"
+
+	"micboard/app/cache"
+	"micboard/app/config"
+	"micboard/app/live"
+	"micboard/app/monitor"
+	"micboard/app/store"
+	"micboard/app/web"
+)
+
+// Options configure a Server.
+type Options struct {
+	Config  config.Config
+	DB      *bun.DB
+	Cache   *cache.Cache // nil: in memory
+	Logger  *slog.Logger // nil: discard
+	Version string
+	// Monitor overrides the monitor's options; MeterRate defaults to
+	// Config.MeterRate.
+	Monitor monitor.Options
+	// Persist overrides how often the board is written (zero: defaults).
+	Persist live.Persister
+}
+
+// Server is one Micboard instance.
+type Server struct {
+	Board *live.Board
+	Store *store.Store
+	Web   *web.Server
+
+	opts Options
+	log  *slog.Logger
+}
+
+// New loads the board from the database and builds the web server.
+func New(ctx context.Context, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	st := store.New(o.DB)
+	board := live.NewBoard(live.Options{})
+	if err := board.Load(ctx, st); err != nil {
+		return nil, err
+	}
+	w, err := web.New(web.Deps{Config: o.Config, DB: o.DB, Logger: o.Logger, Cache: o.Cache, Version: o.Version, Board: board, Store: st})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Board: board, Store: st, Web: w, opts: o, log: o.Logger}, nil
+}
+
+// Serve runs the monitor, the persister and the board clock, and serves
+// HTTP on ln until ctx ends; then it stops them all and waits for them.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	mo := s.opts.Monitor
+	if mo.MeterRate == 0 {
+		mo.MeterRate = s.opts.Config.MeterRate
+	}
+	if mo.Logger == nil {
+		mo.Logger = s.log.With("component", "monitor")
+	}
+	mgr := monitor.New(s.Store, s.Board, mo)
+	persister := &live.Persister{
+		Board: s.Board, Store: s.Store, Logger: s.log.With("component", "persist"),
+		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,
+	}
+
+	var wg sync.WaitGroup
+	bg, stop := context.WithCancel(ctx)
+	defer func() { stop(); wg.Wait() }()
+	for _, run := range []func(context.Context){
+		func(ctx context.Context) { mgr.Run(ctx) },
+		persister.Run,
+		s.Board.Run,
+	} {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(bg) }()
+	}
+	if err := s.Web.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
