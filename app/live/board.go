@@ -209,6 +209,15 @@ func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
 	var pubs []pub
 	b.mu.Lock()
 	nums := b.byRx[receiverID]
+	// Anything heard from a receiver means it answers: all its channels are
+	// online, not only the ones this update mentions.
+	for _, id := range nums {
+		if t := b.tiles[id]; t != nil && !t.Online {
+			t.Online = true
+			b.touch(t, now, ChangeState)
+			pubs = append(pubs, pub{id, ChangeState})
+		}
+	}
 	if r.Name.Set {
 		if name, ok := r.Name.Get(); ok {
 			for _, id := range nums {
@@ -228,10 +237,6 @@ func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
 			continue
 		}
 		c := applyChannel(t, cr, now)
-		if !t.Online {
-			t.Online = true
-			c |= ChangeState
-		}
 		if c == 0 {
 			continue
 		}

@@ -56,6 +56,7 @@ func (s *Server) boardGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
 	noStore(c)
 	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"micboard/app/service"
+	"micboard/app/store"
 	"micboard/app/web/htmx"
 )
 
@@ -25,7 +27,15 @@ type StatusError interface {
 var domainErrors = []struct {
 	err    error
 	status int
-}{}
+}{
+	{service.ErrKioskRevoked, http.StatusGone},
+	{service.ErrAlreadyAssigned, http.StatusConflict},
+	{service.ErrLocationInUse, http.StatusConflict},
+	{store.ErrNotFound, http.StatusNotFound},
+	{store.ErrAlreadyExists, http.StatusConflict},
+	{store.ErrConflict, http.StatusConflict},
+	{store.ErrInvalid, http.StatusUnprocessableEntity},
+}
 
 // errorView is the data of the error page and the error toast.
 type errorView struct {
@@ -52,6 +62,11 @@ func statusOf(err error) (int, string) {
 			return se.HTTPStatus(), friendly(se.HTTPStatus())
 		}
 		return se.HTTPStatus(), se.Error()
+	}
+	// A validation error lists what to fix, field by field.
+	var ve *service.ValidationError
+	if errors.As(err, &ve) {
+		return http.StatusUnprocessableEntity, ve.Error()
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
