@@ -73,6 +73,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		mo.Logger = s.log.With("component", "monitor")
 	}
 	mgr := monitor.New(s.Store, s.Board, mo)
+	disc := monitor.NewDiscoverer(s.Store, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery")})
 	persister := &live.Persister{
 		Board: s.Board, Store: s.Store, Logger: s.log.With("component", "persist"),
 		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,
@@ -83,6 +84,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer func() { stop(); wg.Wait() }()
 	for _, run := range []func(context.Context){
 		func(ctx context.Context) { mgr.Run(ctx) },
+		disc.Run,
 		persister.Run,
 		s.Board.Run,
 	} {

@@ -63,13 +63,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = kioskCmd(ctx, args, stdout)
 	case "group":
 		err = groupCmd(ctx, args, stdout)
+	case "discover":
+		err = discoverCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk or group (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk, group or discover (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -90,6 +92,7 @@ Commands:
   receiver  add HOST[:PORT] --vendor shure|sennheiser [--location NAME]: register a receiver
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
+  discover  add | run ID | list | approve ID | reject ID: find receivers on the network
   version   print the version
   help      show this help
 `
