@@ -14,6 +14,7 @@ import (
 
 	"micboard/app/device"
 	"micboard/app/device/sennheiser"
+	"micboard/app/device/shure"
 	"micboard/app/model"
 	"micboard/app/service"
 	"micboard/app/store"
@@ -52,7 +53,7 @@ type DiscoveryOptions struct {
 	IdentifyTimeout time.Duration
 	// SLPListen is how long an slp task listens for announcements (default 5 s).
 	SLPListen time.Duration
-	// SLPAddr is where SLP announcements arrive (default DefaultSLPAddr, the
+	// SLPAddr is where SLP announcements arrive (default shure.DefaultSLPAddr, the
 	// multicast group). A unicast address is listened on directly, which is
 	// what tests use.
 	SLPAddr string
@@ -84,7 +85,7 @@ func (o DiscoveryOptions) withDefaults() DiscoveryOptions {
 		o.SLPListen = DefaultSLPListen
 	}
 	if o.SLPAddr == "" {
-		o.SLPAddr = DefaultSLPAddr
+		o.SLPAddr = shure.DefaultSLPAddr
 	}
 	if o.Every <= 0 {
 		o.Every = DefaultDiscoveryEvery
