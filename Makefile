@@ -21,10 +21,10 @@ CSS_IN   := static/css/input.css
 CSS_OUT  := static/css/app.css
 JS_OUT   := static/js/htmx.min.js static/js/sse.js
 
-.PHONY: help deps assets db build migrate run test bench screenshots fmt vet clean
+.PHONY: help deps browser-deps assets db build migrate run test bench screenshots fmt vet clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 deps: ## install what is missing: npm packages, Go modules, a C compiler for -race
 	@if [ ! -d node_modules ]; then \
@@ -32,6 +32,13 @@ deps: ## install what is missing: npm packages, Go modules, a C compiler for -ra
 	fi
 	@$(GO) mod download
 	@bash scripts/ensure-cc.sh
+
+browser-deps: ## install Debian's chromium for the browser tests when it is missing (never a downloaded browser)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "browser-deps: installing Debian's chromium"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	}
 
 assets: deps ## copy htmx + its SSE extension into static/js, build the minified CSS
 	@mkdir -p static/js
@@ -60,14 +67,15 @@ run: deps assets db build migrate ## set everything up and serve on :8058 (with 
 		exec $(BIN)/micboard serve; \
 	fi
 
-test: deps db ## run every test against a real PostgreSQL, with the race detector
+test: deps db browser-deps ## run every test against a real PostgreSQL, with the race detector (browser tests too)
 	$(GO) test -race -count=1 ./...
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-screenshots: ## (not yet) capture screenshots of the main pages
-	@echo "screenshots: not yet: the pages to capture arrive with the live board"
+screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) from a simulated show
+	@mkdir -p docs/screenshots
+	MICBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./app/web/browser/ -run '^TestScreenshots$$' -count=1 -v
 
 fmt: ## gofmt every Go package
 	$(GO) fmt ./...

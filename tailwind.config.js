@@ -3,7 +3,7 @@
 // whole palette is dark; the status colours follow the conventional micboard
 // colours every RF tech already reads at a glance.
 module.exports = {
-  content: ['./views/**/*.html', './app/web/**/*.go'],
+  content: ['./views/**/*.html', './app/web/**/*.go', '!./app/web/**/*_test.go'],
   darkMode: 'class',
   theme: {
     extend: {

@@ -128,16 +128,29 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	return v
 }
 
-// batteryBars gives the bars to light: the device's bars, else percent in
-// fifths.
+// batteryBars gives the bars to light: the device's bars, else bars from
+// percent on the same thresholds as the status (PROTOCOLS.md §3), so a pack
+// at 60 % never shows the three bars that mean "replace".
 func batteryBars(b model.Battery) (int, bool) {
-	switch {
-	case b.Bars != nil:
+	if b.Bars != nil {
 		return *b.Bars, true
-	case b.Percent != nil:
-		return int(math.Ceil(float64(*b.Percent) / 20)), true
 	}
-	return 0, false
+	if b.Percent == nil {
+		return 0, false
+	}
+	switch p := *b.Percent; {
+	case p > 75:
+		return 5, true
+	case p > 50:
+		return 4, true
+	case p > 25:
+		return 3, true
+	case p > 10:
+		return 2, true
+	case p > 0:
+		return 1, true
+	}
+	return 0, true
 }
 
 func batteryText(t *live.Tile, b model.Battery) string {

@@ -81,9 +81,16 @@
   setInterval(refreshTimes, 15000);
   document.addEventListener('DOMContentLoaded', refreshTimes);
 
+  // The tile that opened the panel gets the focus back when it closes, so a
+  // keyboard user carries on from there (by id: live swaps replace tiles).
+  var opener = null;
   function closeDetail() {
     var d = document.getElementById('detail');
-    if (d) { d.innerHTML = ''; } else if (!kiosk) { window.location.href = '/'; }
+    if (!d) { if (!kiosk) window.location.href = '/'; return; }
+    d.innerHTML = '';
+    var back = opener && document.getElementById(opener);
+    opener = null;
+    if (back) back.focus();
   }
 
   // A tile opens its channel's detail panel. (Not hx-get on the tile: its
@@ -93,6 +100,7 @@
     if (e.target.closest('[data-close]')) { closeDetail(); return; }
     var tile = e.target.closest('[data-detail]');
     if (tile && document.getElementById('detail')) {
+      opener = tile.id;
       htmx.ajax('GET', tile.getAttribute('data-detail'), { target: '#detail', swap: 'innerHTML' });
     }
   });

@@ -1,0 +1,268 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"micboard/app/device/sim"
+	"micboard/app/model"
+	"micboard/app/monitor"
+	"micboard/app/service"
+)
+
+var slotID = regexp.MustCompile(`^[A-Z]+[0-9]+$`)
+
+// TestBoardShowsEveryChannel: the board at / draws one tile per registered
+// channel, named as the receiver names it ("HH01 Fatai" → slot HH01, name
+// Fatai), and says it is live.
+func TestBoardShowsEveryChannel(t *testing.T) {
+	browser := newBrowser(t, 1600, 1000) // first: without chromium the test skips before any set-up
+	s := newStack(t, testModels, 11, nil)
+	s.waitOnline()
+	p := openTab(t, browser, false)
+
+	if resp := p.open(s.url("/")); resp.Status != 200 {
+		t.Fatalf("GET / = %d, want 200", resp.Status)
+	}
+	p.waitConn("live")
+	if got := eval[string](p, `document.querySelector('#conn .conn-text').textContent`); got != "Live" {
+		t.Errorf("connection badge says %q, want Live", got)
+	}
+	want := s.channelCount()
+	if want != 10 {
+		t.Fatalf("fleet has %d channels, want 10", want)
+	}
+	if got := eval[int](p, `document.querySelectorAll('article[id^=tile-]').length`); got != want {
+		t.Fatalf("board shows %d tiles, want %d", got, want)
+	}
+	summary := eval[string](p, `document.querySelector('#live p').textContent.replace(/\s+/g, ' ')`)
+	if !strings.Contains(summary, fmt.Sprintf("%d channels", want)) {
+		t.Errorf("summary %q does not count %d channels", summary, want)
+	}
+
+	seen := map[string]bool{}
+	for i, rx := range s.Rx {
+		for _, ch := range rx.State().Channels {
+			id := s.channelID(i, ch.Channel)
+			slot, name, _ := strings.Cut(ch.Name, " ")
+			if !slotID.MatchString(slot) {
+				t.Fatalf("simulator name %q has no slot id", ch.Name)
+			}
+			// Wait for a live status: the page follows the monitor.
+			p.waitStatus(id, "!"+string(model.StatusRxOffline))
+			got := p.tile(id)
+			if got.Slot != slot || got.Name != name {
+				t.Errorf("%s ch %d (%q): tile shows slot %q name %q, want %q %q", rx.State().Model, ch.Channel, ch.Name, got.Slot, got.Name, slot, name)
+			}
+			if got.Status == "" || got.Badge == "" {
+				t.Errorf("tile %d has no status (%s)", id, got)
+			}
+			seen[slot] = true
+		}
+	}
+	if len(seen) != want {
+		t.Errorf("slots %v are not distinct", seen)
+	}
+}
+
+// TestBatteryDrainTurnsTileCritical: a transmitter drained to one bar turns
+// its tile CRITICAL in the open page, with no reload.
+func TestBatteryDrainTurnsTileCritical(t *testing.T) {
+	browser := newBrowser(t, 1600, 1000)
+	s := newStack(t, testModels, 12, nil)
+	rx, ch := s.Rx[rxAD], 2
+	id := s.channelID(rxAD, ch)
+	must(t, rx.SetTxOff(ch, false))
+	must(t, rx.SetBatteryBars(ch, 5))
+	s.waitOnline()
+	s.waitBoard("AD ch 2 good", func() bool { return s.tileStatus(id) == model.StatusGood })
+
+	p := openTab(t, browser, false)
+	p.open(s.url("/"))
+	p.waitConn("live")
+	p.waitStatus(id, string(model.StatusGood))
+	if got := p.tile(id); got.Bars != 5 {
+		t.Errorf("full battery shows %d bars, want 5 (%s)", got.Bars, got)
+	}
+	p.setMarker()
+	navs := p.Navigations()
+
+	must(t, rx.SetTxOff(ch, false))
+	must(t, rx.SetBatteryBars(ch, 1))
+	p.waitStatus(id, string(model.StatusCritical))
+	got := p.tile(id)
+	if got.Bars != 1 || got.Badge != "Critical" || !strings.Contains(got.Aria, "Critical") {
+		t.Errorf("critical tile shows %s, want 1 bar and a Critical badge", got)
+	}
+	p.checkNoReload()
+	if n := p.Navigations(); n != navs {
+		t.Errorf("the page navigated %d times during a live update", n-navs)
+	}
+	// Meters follow too, in their own smaller updates: -6 dBFS is 90 % of
+	// the audio meter's -60..0 dBFS.
+	must(t, rx.SetAudio(ch, -6))
+	af := fmt.Sprintf(`[...document.querySelectorAll('#m-%d > span')].find(e => e.textContent === 'AF')?.nextElementSibling.firstElementChild.style.width`, id)
+	p.waitFor("audio meter at 90%", af+` === '90%'`, af, liveTimeout)
+	p.checkNoReload()
+
+	// The other tiles stay as they were.
+	for n := 1; n <= 4; n++ {
+		if st := p.tile(s.channelID(rxULXD, n)).Status; st == string(model.StatusRxOffline) {
+			t.Errorf("ULX-D ch %d shows %s", n, st)
+		}
+	}
+}
+
+// TestReceiverDropAndRestore: a receiver that drops off the network turns
+// its tiles RX_OFFLINE in the open page, and back when it returns.
+func TestReceiverDropAndRestore(t *testing.T) {
+	browser := newBrowser(t, 1600, 1000)
+	s := newStack(t, testModels, 13, nil)
+	s.waitOnline()
+	p := openTab(t, browser, false)
+	p.open(s.url("/"))
+	p.waitConn("live")
+	ulxd := make([]int64, 0, 4)
+	for n := 1; n <= 4; n++ {
+		id := s.channelID(rxULXD, n)
+		ulxd = append(ulxd, id)
+		p.waitStatus(id, "!"+string(model.StatusRxOffline))
+	}
+	p.setMarker()
+
+	s.Rx[rxULXD].Drop(0)
+	for _, id := range ulxd {
+		p.waitStatus(id, string(model.StatusRxOffline))
+		if got := p.tile(id); got.Badge != "RX offline" {
+			t.Errorf("offline tile %d badge %q, want RX offline", id, got.Badge)
+		}
+	}
+	for n := 1; n <= 2; n++ {
+		if st := p.tile(s.channelID(rxAD, n)).Status; st == string(model.StatusRxOffline) {
+			t.Errorf("AD ch %d went offline with the ULX-D", n)
+		}
+	}
+
+	must(t, s.Rx[rxULXD].Restore())
+	for _, id := range ulxd {
+		p.waitStatus(id, "!"+string(model.StatusRxOffline))
+	}
+	p.checkNoReload()
+	p.waitConn("live")
+}
+
+// TestDetailPanelAndGroupKeys: a click on a tile opens the channel's detail
+// panel (name and three history charts), Escape closes it, and the number
+// key 1 opens group 1.
+func TestDetailPanelAndGroupKeys(t *testing.T) {
+	var group []int64
+	browser := newBrowser(t, 1600, 1000)
+	s := newStack(t, testModels, 14, func(ctx context.Context, s *stack) {
+		group = []int64{s.channelID(rxEWDX, 2), s.channelID(rxULXD, 1), s.channelID(rxAD, 2)}
+		if _, err := service.NewGroups(s.St).Save(ctx, 1, "Vox", group); err != nil {
+			t.Fatalf("save group: %v", err)
+		}
+	})
+	s.waitOnline()
+	p := openTab(t, browser, false)
+	p.open(s.url("/"))
+	p.waitConn("live")
+
+	id := s.channelID(rxAD, 1)
+	p.waitStatus(id, "!"+string(model.StatusRxOffline))
+	name := p.tile(id).Name
+	p.do("click a tile", chromedp.Click(chromedp.CSS(tileSel(id))))
+	p.waitFor("detail panel", `document.querySelector('#detail [role=dialog]')`, `document.querySelector('#detail').innerHTML`, stepTimeout)
+	if got := eval[string](p, `document.querySelector('#detail-title').textContent`); got != name {
+		t.Errorf("detail title %q, want the tile's name %q", got, name)
+	}
+	if got := eval[int](p, `document.querySelectorAll('#detail svg').length`); got != 3 {
+		t.Errorf("detail panel has %d charts, want 3", got)
+	}
+	if got := eval[string](p, `document.activeElement?.getAttribute('aria-label') ?? ''`); got != "Close" {
+		t.Errorf("focus is on %q after opening the panel, want the Close button", got)
+	}
+
+	p.do("press Escape", chromedp.KeyEvent(kb.Escape))
+	p.waitFor("detail panel closed", `document.querySelector('#detail').children.length === 0`, `document.querySelector('#detail').innerHTML`, stepTimeout)
+	if got := eval[string](p, `location.pathname + location.search`); got != "/" {
+		t.Fatalf("Escape left the board: %s", got)
+	}
+	if got := eval[string](p, `'#' + document.activeElement?.id`); got != tileSel(id) {
+		t.Errorf("focus after closing the panel is on %s, want back on the tile %s", got, tileSel(id))
+	}
+
+	// The keyboard way: Enter on a focused tile.
+	other := s.channelID(rxEWDX, 4)
+	otherName := p.tile(other).Name
+	p.do("focus a tile and press Enter", chromedp.Focus(chromedp.CSS(tileSel(other))), chromedp.KeyEvent(kb.Enter))
+	p.waitFor("detail panel by keyboard", `document.querySelector('#detail-title')?.textContent === `+jsString(otherName),
+		`document.querySelector('#detail').innerHTML`, stepTimeout)
+	p.do("press Escape", chromedp.KeyEvent(kb.Escape))
+	p.waitFor("detail panel closed", `document.querySelector('#detail').children.length === 0 && document.activeElement?.id === `+jsString(tileSel(other)[1:]),
+		`document.activeElement?.outerHTML.slice(0, 200)`, stepTimeout)
+
+	p.do("press 1", chromedp.KeyEvent("1"))
+	p.waitFor("group 1 open", `location.search === '?group=1'`, `location.href`, stepTimeout)
+	p.waitConn("live")
+	want := make([]string, len(group))
+	for i, id := range group {
+		want[i] = tileSel(id)
+	}
+	got := eval[[]string](p, `[...document.querySelectorAll('article[id^=tile-]')].map(t => '#' + t.id)`)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("group 1 shows %v, want %v in group order", got, want)
+	}
+	if chip := eval[string](p, `document.querySelector('a.chip-on')?.textContent.replace(/\s+/g, ' ').trim() ?? ''`); chip != "1 Vox" {
+		t.Errorf("highlighted chip %q, want \"1 Vox\"", chip)
+	}
+}
+
+// TestReceiverRegisteredWhileOpen: a receiver registered while the board is
+// open gets its tiles on the page (the stream asks the page to fetch its
+// grid again), and those new tiles follow their devices live.
+func TestReceiverRegisteredWhileOpen(t *testing.T) {
+	browser := newBrowser(t, 1600, 1000)
+	s := newStack(t, []string{"ad4d"}, 15, nil)
+	s.waitOnline()
+	p := openTab(t, browser, false)
+	p.open(s.url("/"))
+	p.waitConn("live")
+	p.setMarker()
+
+	rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: "ulxd4q", Seed: 15, Index: 1, Logger: s.log})
+	must(t, err)
+	t.Cleanup(func() { _ = rx.Stop() })
+	must(t, rx.SetTxOff(2, false))
+	must(t, rx.SetBatteryBars(2, 5))
+	ep := rx.Endpoint()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	reg, err := monitor.Register(ctx, s.St, ep.Vendor, ep.Host, ep.Port, nil)
+	if err != nil {
+		t.Fatalf("register a receiver while the board is open: %v", err)
+	}
+	chs, err := s.St.Channels.ByReceiver(ctx, reg.ID)
+	if err != nil || len(chs) != 4 {
+		t.Fatalf("new receiver's channels: %d, %v", len(chs), err)
+	}
+	p.waitFor("6 tiles", `document.querySelectorAll('article[id^=tile-]').length === 6`,
+		`[...document.querySelectorAll('article[id^=tile-]')].map(t => t.id)`, liveTimeout)
+	var id int64
+	for _, c := range chs {
+		if c.Number == 2 {
+			id = c.ID
+		}
+	}
+	p.waitStatus(id, string(model.StatusGood))
+	must(t, rx.SetBatteryBars(2, 1))
+	p.waitStatus(id, string(model.StatusCritical))
+	p.checkNoReload()
+}

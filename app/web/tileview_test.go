@@ -1,0 +1,79 @@
+package web
+
+import (
+	"testing"
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/live"
+	"micboard/app/model"
+)
+
+func TestBatteryBarsFollowStatusThresholds(t *testing.T) {
+	n := func(v int) *int { return &v }
+	cases := []struct {
+		b    model.Battery
+		bars int
+		ok   bool
+	}{
+		{model.Battery{Bars: n(3), Percent: n(90)}, 3, true}, // the device's bars win
+		{model.Battery{Percent: n(100)}, 5, true},
+		{model.Battery{Percent: n(76)}, 5, true},
+		{model.Battery{Percent: n(60)}, 4, true}, // GOOD: never the 3 bars of REPLACE
+		{model.Battery{Percent: n(51)}, 4, true},
+		{model.Battery{Percent: n(50)}, 3, true}, // REPLACE
+		{model.Battery{Percent: n(26)}, 3, true},
+		{model.Battery{Percent: n(25)}, 2, true}, // CRITICAL
+		{model.Battery{Percent: n(5)}, 1, true},
+		{model.Battery{Percent: n(0)}, 0, true},
+		{model.Battery{}, 0, false},
+	}
+	for _, c := range cases {
+		bars, ok := batteryBars(c.b)
+		if bars != c.bars || ok != c.ok {
+			t.Errorf("batteryBars(%v/%v) = %d, %v; want %d, %v", c.b.Bars, c.b.Percent, bars, ok, c.bars, c.ok)
+		}
+		if c.b.Bars == nil && c.ok {
+			// Bars drawn from percent tell the same story as the status.
+			level := c.b.Level()
+			byBars := model.Battery{Bars: &bars}.Level()
+			if level != byBars {
+				t.Errorf("%d%% is %s but its %d bars read %s", *c.b.Percent, level, bars, byBars)
+			}
+		}
+	}
+}
+
+func TestTileViewFormatting(t *testing.T) {
+	n := func(v int) *int { return &v }
+	f := func(v float64) *float64 { return &v }
+	now := time.Now()
+	heard := now.Add(-3 * time.Minute)
+	cases := []struct {
+		name  string
+		tile  live.Tile
+		check func(v tileView) bool
+	}{
+		{"minutes", live.Tile{Status: model.StatusGood, Battery: model.Battery{Bars: n(5), Minutes: n(460)}, Online: true}, func(v tileView) bool { return v.Battery == "7h 40m" && v.Bars == [5]bool{true, true, true, true, true} }},
+		{"short minutes", live.Tile{Status: model.StatusCritical, Battery: model.Battery{Bars: n(1), Minutes: n(25)}, Online: true}, func(v tileView) bool { return v.Battery == "25m" && v.Label == "Critical" }},
+		{"percent", live.Tile{Status: model.StatusGood, Battery: model.Battery{Percent: n(80)}, Online: true}, func(v tileView) bool { return v.Battery == "80%" }},
+		{"calculating", live.Tile{Status: model.StatusGood, Battery: model.Battery{Bars: n(4)}, Runtime: device.RuntimeCalculating, Online: true}, func(v tileView) bool { return v.Battery == "calculating" }},
+		{"frequency", live.Tile{Status: model.StatusGood, FrequencyKHz: n(470125), Online: true}, func(v tileView) bool { return v.Frequency == "470.125" }},
+		{"frequency 7 digits", live.Tile{Status: model.StatusGood, FrequencyKHz: n(594075), Online: true}, func(v tileView) bool { return v.Frequency == "594.075" }},
+		{"silent keeps last level striped", live.Tile{Status: model.StatusPrevReplace, LastBattery: model.Battery{Bars: n(3)}, LastHeard: &heard, Online: true}, func(v tileView) bool {
+			return v.Striped && v.BarsKnown && v.Bars[2] && !v.Bars[3] && v.LastHeard != nil && v.Label == "Last heard"
+		}},
+		{"peak pulses over battery colour", live.Tile{Status: model.StatusAudioPeak, Battery: model.Battery{Bars: n(1)}, Online: true}, func(v tileView) bool { return v.Peak && v.Class == statusStyle[model.StatusCritical].Class }},
+		{"offline hides meters", live.Tile{Status: model.StatusRxOffline, RFLevelDBm: []float64{-50}, AudioDBFS: f(-10)}, func(v tileView) bool { return v.Offline && v.Antennas == nil && v.AudioPct == 0 }},
+		{"diversity per antenna", live.Tile{Status: model.StatusGood, RFLevelDBm: []float64{-60, -100}, Diversity: "BX", Online: true}, func(v tileView) bool {
+			return len(v.Antennas) == 2 && v.Antennas[0].Active && !v.Antennas[1].Active && v.Antennas[0].Pct == 50 && v.Antennas[1].Pct == 0
+		}},
+		{"ULX-D active antenna", live.Tile{Status: model.StatusGood, RFLevelDBm: []float64{-70}, Diversity: "XB", Online: true}, func(v tileView) bool { return len(v.Antennas) == 1 && v.Antennas[0].Label == "B" }},
+		{"no name falls back", live.Tile{Status: model.StatusGood, ReceiverName: "Rack A", Number: 3, Online: true}, func(v tileView) bool { return v.Name == "Rack A ch 3" }},
+	}
+	for _, c := range cases {
+		if v := newTileView(&c.tile, tileOptions{ShowRF: true, ShowAudio: true}, now); !c.check(v) {
+			t.Errorf("%s: %+v", c.name, v)
+		}
+	}
+}
