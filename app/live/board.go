@@ -30,6 +30,7 @@ type Board struct {
 
 	mu      sync.RWMutex
 	tiles   map[int64]*Tile
+	journal []journalEntry          // ring: the change of version v at v % len
 	byRx    map[int64]map[int]int64 // receiver → channel number → channel id
 	history map[int64]*ring
 	version uint64
@@ -53,6 +54,7 @@ func NewBoard(opts Options) *Board {
 		tiles:   map[int64]*Tile{},
 		byRx:    map[int64]map[int]int64{},
 		history: map[int64]*ring{},
+		journal: make([]journalEntry, journalSize),
 	}
 }
 
@@ -175,6 +177,7 @@ func (b *Board) RemoveReceiver(receiverID int64) {
 	for _, id := range ids {
 		delete(b.tiles, id)
 		delete(b.history, id)
+		b.record(id, ChangeState)
 	}
 	b.mu.Unlock()
 	for _, id := range ids {
@@ -182,16 +185,21 @@ func (b *Board) RemoveReceiver(receiverID int64) {
 	}
 }
 
-// touch recomputes a tile's status and bumps its version; callers hold mu
-// and publish afterwards.
-func (b *Board) touch(t *Tile, now time.Time, _ Change) {
+// touch recomputes a tile's status, bumps its version and journals the
+// change, which becomes a state change when the status moved. Callers hold
+// mu and publish the returned change afterwards.
+func (b *Board) touch(t *Tile, now time.Time, c Change) Change {
+	before := t.Status
 	t.Status = model.DeriveStatus(model.StatusInput{
 		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
 		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
 	})
-	b.version++
-	t.Version = b.version
+	if t.Status != before {
+		c |= ChangeState
+	}
+	t.Version = b.record(t.ChannelID, c)
 	t.UpdatedAt = now
+	return c
 }
 
 // Apply merges a receiver's update into its tiles and publishes what
@@ -240,11 +248,7 @@ func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
 		if c == 0 {
 			continue
 		}
-		before := t.Status
-		b.touch(t, now, c)
-		if t.Status != before {
-			c |= ChangeState
-		}
+		c = b.touch(t, now, c)
 		b.history[id].add(now, t, b.opts.HistoryStep)
 		pubs = append(pubs, pub{id, c})
 	}
@@ -480,4 +484,42 @@ func (b *Board) Version() uint64 {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return b.version
+}
+
+// journalSize is how many changes the board remembers for readers that poll
+// (live streams). At 1,000 channels metered each second it covers about a
+// minute; a reader that falls further behind re-syncs.
+const journalSize = 1 << 16
+
+type journalEntry struct {
+	id   int64
+	kind Change
+}
+
+// record takes the next version for a change of channel id; callers hold mu.
+func (b *Board) record(id int64, c Change) uint64 {
+	b.version++
+	b.journal[b.version%journalSize] = journalEntry{id: id, kind: c}
+	return b.version
+}
+
+// ChangesSince calls fn for every change after version from, oldest first,
+// and returns the version to ask from next time. complete is false when
+// changes were forgotten meanwhile (the reader must re-sync instead). It
+// lets many readers follow the board without the board signalling each.
+func (b *Board) ChangesSince(from uint64, fn func(id int64, c Change)) (next uint64, complete bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if from > b.version {
+		// A version from before a restart: everything is news.
+		return b.version, false
+	}
+	if b.version-from > journalSize {
+		return b.version, false
+	}
+	for v := from + 1; v <= b.version; v++ {
+		e := b.journal[v%journalSize]
+		fn(e.id, e.kind)
+	}
+	return b.version, true
 }

@@ -277,3 +277,40 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met within 5 s")
 }
+
+func TestChangesSinceFollowsTheJournal(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	start := b.Version()
+	id1, _ := b.ChannelID(rx.ID, 1)
+	id2, _ := b.ChannelID(rx.ID, 2)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-20.0) }))
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) }))
+
+	got := map[int64]live.Change{}
+	next, complete := b.ChangesSince(start, func(id int64, c live.Change) { got[id] |= c })
+	if !complete || next != b.Version() {
+		t.Fatalf("complete=%v next=%d version=%d", complete, next, b.Version())
+	}
+	// The first reading brought the receiver online (a state change for
+	// both tiles); then a meter on 1 and a battery on 2.
+	if got[id1]&live.ChangeMeter == 0 || got[id2]&live.ChangeState == 0 {
+		t.Fatalf("changes = %v", got)
+	}
+	// Nothing new: nothing reported.
+	n := 0
+	if _, ok := b.ChangesSince(next, func(int64, live.Change) { n++ }); !ok || n != 0 {
+		t.Fatalf("no news reported %d changes", n)
+	}
+	// A reader from the future (a page drawn before a restart) must re-sync.
+	if _, ok := b.ChangesSince(next+100, func(int64, live.Change) {}); ok {
+		t.Fatal("a version from the future counted as complete")
+	}
+	// A reader that fell more than the journal behind must re-sync.
+	for i := 0; i < 70000; i++ {
+		b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(float64(-i % 60)) }))
+	}
+	if _, ok := b.ChangesSince(next, func(int64, live.Change) {}); ok {
+		t.Fatal("a reader 70,000 changes behind was not told to re-sync")
+	}
+}

@@ -15,7 +15,7 @@ package web_test
 //
 //	MICBOARD_BENCH_WINDOW       stream window of BenchmarkBoardBytesPerMinute (default 10s)
 //	MICBOARD_BENCH_SSE_CLIENTS  client counts of BenchmarkSSEClients, both modes (default
-//	                            idle 100,250,500,750,1000; metering 25,50,100,150,250,500)
+//	                            idle 100,250,500,750,1000; metering 100,250,500,750,1000)
 //	MICBOARD_BENCH_SSE_MODES    idle,metering (default both): a quiet board, or one metered at 1 Hz
 //	MICBOARD_BENCH_SSE_ROUNDS   minimum probe rounds per client count (default 5)
 
@@ -503,15 +503,31 @@ func BenchmarkRenderBoard1000(b *testing.B) {
 	if !strings.Contains(page, "RX offline") || !strings.Contains(page, "TX off") || !strings.Contains(page, "Critical") {
 		b.Fatal("the page lacks the offline, TX-off or critical tiles the fleet has")
 	}
-	for _, enc := range []string{"identity", "gzip"} {
-		b.Run(enc, func(b *testing.B) {
+	// warm: no tile changed since the last page, every tile comes from the
+	// render cache. cold: every tile changed (a metered show between two
+	// page loads), so every tile is drawn again.
+	for _, mode := range []string{"cold", "warm", "warm-gzip"} {
+		b.Run(mode, func(b *testing.B) {
 			accept := ""
-			if enc == "gzip" {
+			if mode == "warm-gzip" {
 				accept = "gzip, deflate, br"
 			}
 			size := 0
+			level := -40.0
 			b.ReportAllocs()
 			for b.Loop() {
+				if mode == "cold" {
+					b.StopTimer()
+					level = -40 - level/10 // a new audio level for every tile
+					for _, rx := range f.rxs {
+						r := device.Reading{At: time.Now()}
+						for ch := 1; ch <= benchChannels; ch++ {
+							r.Channel(ch).AudioLevelDBFS = device.Some(level)
+						}
+						f.board.Apply(rx.id, r)
+					}
+					b.StartTimer()
+				}
 				rec := benchGet(b, h, "/", accept)
 				size = rec.Body.Len()
 			}
@@ -819,8 +835,7 @@ func (w *benchCountWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); 
 func BenchmarkSSEClients(b *testing.B) {
 	counts := map[string][]int{
 		"idle": {100, 250, 500, 750, 1000},
-		// Metering saturates far earlier; the low end finds the limit.
-		"metering": {25, 50, 100, 150, 250, 500},
+		"metering": {100, 250, 500, 750, 1000},
 	}
 	if v := os.Getenv("MICBOARD_BENCH_SSE_CLIENTS"); v != "" {
 		var list []int

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -93,7 +94,11 @@ func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) 
 	}
 	arranged := f.arrange(tiles)
 	data.Shown = len(arranged)
-	data.Slots = f.slots(arranged, func(t *live.Tile) tileView { return newTileView(t, opts, now) })
+	rendered, err := s.renderTiles(arranged, opts, now)
+	if err != nil {
+		return nil, err
+	}
+	data.Slots = f.slots(arranged, func(t *live.Tile) template.HTML { return rendered[t.ChannelID] })
 
 	if s.store != nil {
 		if data.Locations, err = s.store.Locations.Query().Active().List(ctx); err != nil {

@@ -322,18 +322,23 @@ func TestStreamSendsOnlyChangedTilesAndMeters(t *testing.T) {
 		t.Fatal("the live tile does not start like the page's tile")
 	}
 
-	// A meter change sends only the meters of that tile.
+	// A meter change sends only that tile's meter line, batched.
 	r.apply(2, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-10.0) })
 	name, data = s.next(t, func(n string) bool { return n != "ping" })
-	if name != fmt.Sprintf("m%d", id2) || strings.Contains(data, "<article") || !strings.Contains(data, `id="m-`) || !strings.Contains(data, "width:83%") {
-		t.Fatalf("meter change sent %s: %.300s", name, data)
+	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d RF:- AF:83", id2) {
+		t.Fatalf("meter change sent %s: %q", name, data)
 	}
-	// A meter change that draws the same is not sent again.
+	// Meters that draw the same as the page shows are not sent again.
 	r.apply(2, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-10.1) })
-	r.apply(2, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-40.0) })
+	time.Sleep(2 * streamFlush)
+	r.apply(2, func(c *device.ChannelReading) {
+		c.AudioLevelDBFS = device.Some(-40.0)
+		c.RFLevelDBm = []float64{-60, -100}
+		c.Diversity = device.Some("BX")
+	})
 	name, data = s.next(t, func(n string) bool { return n != "ping" })
-	if name != fmt.Sprintf("m%d", id2) || !strings.Contains(data, "width:33%") {
-		t.Fatalf("second meter change sent %s: %.300s", name, data)
+	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d A:50 B:0:x AF:33", id2) {
+		t.Fatalf("second meter change sent %s: %q", name, data)
 	}
 
 	// Many changes within one flush arrive as one event per tile.
@@ -358,6 +363,9 @@ loop:
 		t.Fatalf("50 changes in ~0 s sent %d tile events; want coalesced to a few", count)
 	}
 }
+
+// streamFlush is how often the server flushes a stream.
+const streamFlush = 250 * time.Millisecond
 
 func TestStreamAsksForResyncWhenATileLeavesTheView(t *testing.T) {
 	r := newBoardRig(t, "HH01 Fatai", "HH02 Bo")

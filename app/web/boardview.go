@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -216,10 +217,11 @@ func batteryLow(t *live.Tile) bool {
 	return l == model.StatusCritical || l == model.StatusReplace
 }
 
-// boardSlot is one place in the grid: a tile, or a blank spacer of a group.
+// boardSlot is one place in the grid: a rendered tile, or a blank spacer of
+// a group.
 type boardSlot struct {
 	Spacer bool
-	Tile   tileView
+	HTML   template.HTML
 }
 
 // arrange filters and orders tiles. A group keeps its order and spacers
@@ -262,11 +264,11 @@ func (f *viewFilter) spacersKept() bool {
 }
 
 // slots lays the arranged tiles out, putting the group's spacers back.
-func (f *viewFilter) slots(tiles []*live.Tile, view func(*live.Tile) tileView) []boardSlot {
+func (f *viewFilter) slots(tiles []*live.Tile, view func(*live.Tile) template.HTML) []boardSlot {
 	if !f.spacersKept() {
 		out := make([]boardSlot, len(tiles))
 		for i, t := range tiles {
-			out[i] = boardSlot{Tile: view(t)}
+			out[i] = boardSlot{HTML: view(t)}
 		}
 		return out
 	}
@@ -279,7 +281,7 @@ func (f *viewFilter) slots(tiles []*live.Tile, view func(*live.Tile) tileView) [
 		if id == 0 {
 			out = append(out, boardSlot{Spacer: true})
 		} else if t, ok := byID[id]; ok {
-			out = append(out, boardSlot{Tile: view(t)})
+			out = append(out, boardSlot{HTML: view(t)})
 		}
 	}
 	return out

@@ -55,6 +55,9 @@ type Server struct {
 	board    *live.Board
 	store    *store.Store
 	kiosks   *service.Kiosks
+	tiles    tileCache
+
+	channelPathPrefix string // "/channels/", from the route table
 
 	echo       *echo.Echo
 	routeNames map[string]bool
@@ -128,6 +131,7 @@ func New(d Deps) (*Server, error) {
 		echomw.GzipWithConfig(echomw.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}),
 	)
 	s.routes()
+	s.channelPathPrefix = strings.TrimSuffix(e.Reverse(RouteChannel, "0"), "0")
 	s.routeNames = map[string]bool{}
 	for _, r := range e.Routes() {
 		if r.Name != "" && !strings.HasPrefix(r.Name, "micboard/") {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"hash/fnv"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,19 +24,15 @@ const (
 
 // sseWriter writes server-sent events.
 type sseWriter struct {
-	w   *bufio.Writer
-	f   http.Flusher
-	seq uint64
+	w *bufio.Writer
+	f http.Flusher
 }
 
 // event writes one event; each line of data gets its own "data:" field,
 // with indentation dropped (it means nothing in HTML and costs bytes).
 func (s *sseWriter) event(name string, data []byte) {
-	s.seq++
 	s.w.WriteString("event: ")
 	s.w.WriteString(name)
-	s.w.WriteString("\nid: ")
-	s.w.WriteString(strconv.FormatUint(s.seq, 10))
 	s.w.WriteByte('\n')
 	for len(data) > 0 {
 		line := data
@@ -72,13 +67,16 @@ type tileStream struct {
 	opts      tileOptions
 	out       *sseWriter
 	displayed map[int64]bool   // tiles the page shows
-	meters    map[int64]uint64 // hash of the meters last sent per tile
-	buf       bytes.Buffer
+	meters    map[int64]string // meter line last sent per tile
+	pending   map[int64]live.Change
+	batch     bytes.Buffer // this flush's meter lines
 }
 
 // streamTiles sends live updates for a view until the client leaves, the
 // server stops, or check (run every ping) fails. since is the board version
-// the page was drawn at.
+// the page was drawn at. The stream follows the board's change journal on
+// its own clock (four times a second), so the board never waits for it and
+// a thousand streams cost the board nothing per reading.
 func (s *Server) streamTiles(c echo.Context, f *viewFilter, opts tileOptions, since uint64, check func(context.Context) string) error {
 	r := c.Request()
 	w := c.Response()
@@ -91,26 +89,33 @@ func (s *Server) streamTiles(c echo.Context, f *viewFilter, opts tileOptions, si
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // no proxy buffering
 	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w.Writer)
 
-	sub := s.board.Subscribe()
-	defer sub.Close()
 	ts := &tileStream{
 		s: s, f: f, opts: opts, out: &sseWriter{w: bufio.NewWriterSize(w, 32<<10), f: flusher},
-		displayed: map[int64]bool{}, meters: map[int64]uint64{},
+		displayed: map[int64]bool{}, meters: map[int64]string{}, pending: map[int64]live.Change{},
 	}
 	ts.out.w.WriteString("retry: " + strconv.Itoa(streamRetry) + "\n\n")
-	now := time.Now()
+	// What the page shows: the view as it stands. Changes after the page was
+	// drawn follow from the journal; if they are forgotten, the page
+	// re-draws its grid.
 	for _, t := range s.board.Tiles() {
-		if !f.match(&t) {
-			continue
-		}
-		ts.displayed[t.ChannelID] = true
-		if t.Version > since {
-			ts.sendTile(&t, now)
+		if f.match(&t) {
+			ts.displayed[t.ChannelID] = true
 		}
 	}
-	ts.out.event("ping", []byte(now.UTC().Format(time.RFC3339)))
-	if err := ts.out.flush(); err != nil {
+	cursor, complete := s.board.ChangesSince(since, ts.note)
+	if since == 0 {
+		clear(ts.pending) // no page version: nothing to catch up on
+	} else if !complete || ts.stateChanges() > maxCatchUp {
+		// Cheaper for the page to fetch its grid once than to receive
+		// every tile one by one (a reconnect after a long drop).
+		clear(ts.pending)
+		ts.out.event("resync", []byte("1"))
+	}
+	ts.send(time.Now())
+	ts.out.event("ping", []byte(time.Now().UTC().Format(time.RFC3339)))
+	if err := ts.flush(rc); err != nil {
 		return nil
 	}
 
@@ -118,50 +123,75 @@ func (s *Server) streamTiles(c echo.Context, f *viewFilter, opts tileOptions, si
 	defer flushTick.Stop()
 	pingTick := time.NewTicker(streamPingEvery)
 	defer pingTick.Stop()
-	pending := map[int64]live.Change{}
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-s.stopping:
 			return nil
-		case <-sub.Ready():
-			for id, ch := range sub.Take() {
-				pending[id] |= ch
-			}
 		case <-flushTick.C:
-			if len(pending) == 0 {
+			cursor, complete = s.board.ChangesSince(cursor, ts.note)
+			if !complete {
+				clear(ts.pending)
+				ts.out.event("resync", []byte("1"))
+			}
+			if len(ts.pending) == 0 && ts.out.w.Buffered() == 0 {
 				continue
 			}
-			for id, ch := range sub.Take() {
-				pending[id] |= ch
-			}
-			ts.send(pending, time.Now())
-			clear(pending)
-			if err := ts.out.flush(); err != nil {
-				return nil // the client left
+			ts.send(time.Now())
+			if err := ts.flush(rc); err != nil {
+				return nil // the client left or stopped reading
 			}
 		case <-pingTick.C:
 			if check != nil {
 				if ev := check(r.Context()); ev != "" {
 					ts.out.event(ev, []byte(ev))
-					ts.out.flush()
+					ts.flush(rc)
 					return nil
 				}
 			}
 			ts.out.event("ping", []byte(time.Now().UTC().Format(time.RFC3339)))
-			if err := ts.out.flush(); err != nil {
+			if err := ts.flush(rc); err != nil {
 				return nil
 			}
 		}
 	}
 }
 
-// send writes the changed tiles; a tile entering or leaving the view makes
-// the page fetch its grid again instead.
-func (ts *tileStream) send(changes map[int64]live.Change, now time.Time) {
+// streamWriteTimeout drops a client that stops reading without closing, so
+// its stream does not hold a goroutine and a socket for good.
+const streamWriteTimeout = 10 * time.Second
+
+func (ts *tileStream) flush(rc *http.ResponseController) error {
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) // not every writer supports it
+	return ts.out.flush()
+}
+
+// maxCatchUp is how many changed tiles a (re)connecting page is sent one
+// by one before it is asked to re-draw its grid instead.
+const maxCatchUp = 64
+
+// stateChanges counts pending state changes of tiles in view.
+func (ts *tileStream) stateChanges() int {
+	n := 0
+	for id, c := range ts.pending {
+		if c&live.ChangeState != 0 && ts.displayed[id] {
+			n++
+		}
+	}
+	return n
+}
+
+// note coalesces one journal entry into this flush.
+func (ts *tileStream) note(id int64, c live.Change) { ts.pending[id] |= c }
+
+// send writes the pending changes: a whole tile for a state change, its
+// meter line (batched into one "meters" event) otherwise, and a request to
+// re-draw the grid when a tile entered or left the view.
+func (ts *tileStream) send(now time.Time) {
 	resync := false
-	for id, ch := range changes {
+	ts.batch.Reset()
+	for id, ch := range ts.pending {
 		t, ok := ts.s.board.Tile(id)
 		in := ok && ts.f.match(&t)
 		if in != ts.displayed[id] {
@@ -177,59 +207,30 @@ func (ts *tileStream) send(changes map[int64]live.Change, now time.Time) {
 		if !in {
 			continue
 		}
-		if ch&live.ChangeState != 0 {
-			ts.sendTile(&t, now)
-		} else {
-			ts.sendMeters(&t, now)
+		r, err := ts.s.tile(&t, ts.opts, now)
+		if err != nil {
+			ts.s.log.Error("render tile", "channel", id, "err", err)
+			continue
 		}
+		if ch&live.ChangeState != 0 {
+			ts.out.event("t"+strconv.FormatInt(id, 10), []byte(r.html))
+			ts.meters[id] = r.meters
+			continue
+		}
+		if ts.meters[id] == r.meters {
+			continue // draws the same as what the page shows
+		}
+		ts.meters[id] = r.meters
+		ts.batch.WriteString(r.meters)
+		ts.batch.WriteByte('\n')
+	}
+	clear(ts.pending)
+	if ts.batch.Len() > 0 {
+		ts.out.event("meters", ts.batch.Bytes())
 	}
 	if resync {
 		ts.out.event("resync", []byte("1"))
 	}
-}
-
-func (ts *tileStream) sendTile(t *live.Tile, now time.Time) {
-	v := newTileView(t, ts.opts, now)
-	ts.buf.Reset()
-	if err := ts.s.views.shared.ExecuteTemplate(&ts.buf, "partials/"+PartialTile, v); err != nil {
-		ts.s.log.Error("render tile", "channel", t.ChannelID, "err", err)
-		return
-	}
-	ts.out.event("t"+strconv.FormatInt(t.ChannelID, 10), ts.buf.Bytes())
-	ts.meters[t.ChannelID] = ts.meterHash(v)
-}
-
-// sendMeters sends a tile's meters, unless they would draw the same as the
-// last ones sent.
-func (ts *tileStream) sendMeters(t *live.Tile, now time.Time) {
-	v := newTileView(t, ts.opts, now)
-	ts.buf.Reset()
-	if err := ts.s.views.shared.ExecuteTemplate(&ts.buf, "partials/"+PartialTileMeters, v); err != nil {
-		ts.s.log.Error("render meters", "channel", t.ChannelID, "err", err)
-		return
-	}
-	h := hashBytes(ts.buf.Bytes())
-	if ts.meters[t.ChannelID] == h {
-		return
-	}
-	ts.meters[t.ChannelID] = h
-	ts.out.event("m"+strconv.FormatInt(t.ChannelID, 10), ts.buf.Bytes())
-}
-
-// meterHash hashes the meters partial of v, to skip sending what the page
-// already shows.
-func (ts *tileStream) meterHash(v tileView) uint64 {
-	var b bytes.Buffer
-	if err := ts.s.views.shared.ExecuteTemplate(&b, "partials/"+PartialTileMeters, v); err != nil {
-		return 0
-	}
-	return hashBytes(b.Bytes())
-}
-
-func hashBytes(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }

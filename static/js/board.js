@@ -22,8 +22,41 @@
       s.addEventListener('ping', function () { lastSeen = Date.now(); });
       s.addEventListener('message', function () { lastSeen = Date.now(); });
       s.addEventListener('revoked', function () { window.location.reload(); });
+      s.addEventListener('meters', function (e) { lastSeen = Date.now(); applyMeters(e.data); });
       return s;
     };
+  }
+
+  // Meters arrive batched, one line per tile: "ID LABEL:PCT[:x] ..." (x:
+  // dimmed, PCT "-": no bar yet), the same rows partials/tile_meters draws.
+  function applyMeters(data) {
+    var lines = data.split('\n');
+    for (var i = 0; i < lines.length; i++) {
+      var parts = lines[i].split(' ');
+      var box = document.getElementById('m-' + parts[0]);
+      if (!box) continue;
+      var rows = parts.slice(1);
+      if (box.children.length !== rows.length * 2) rebuildMeters(box, rows.length);
+      for (var j = 0; j < rows.length; j++) {
+        var f = rows[j].split(':');
+        var label = box.children[j * 2], track = box.children[j * 2 + 1];
+        if (label.textContent !== f[0]) label.textContent = f[0];
+        var bar = track.firstElementChild;
+        if (f[1] === '-') { if (bar) track.removeChild(bar); continue; }
+        if (!bar) { bar = document.createElement('span'); track.appendChild(bar); }
+        bar.style.width = f[1] + '%';
+        bar.className = f[2] === 'x' ? 'opacity-40' : '';
+      }
+    }
+  }
+  function rebuildMeters(box, n) {
+    while (box.firstChild) box.removeChild(box.firstChild);
+    for (var k = 0; k < n; k++) {
+      box.appendChild(document.createElement('span'));
+      var track = document.createElement('span');
+      track.className = 'meter';
+      box.appendChild(track);
+    }
   }
 
   function setConn(state, text) {
