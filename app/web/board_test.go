@@ -380,7 +380,8 @@ func TestStreamAsksForResyncWhenATileLeavesTheView(t *testing.T) {
 		t.Fatalf("got %s, want resync", name)
 	}
 	res, body := get(t, r.srv, "/board/grid?status=attention", nil)
-	if res.StatusCode != 200 || strings.Contains(body, "<article") || !strings.Contains(body, "Nothing needs attention") || !strings.Contains(body, `hx-trigger="resync, sse:resync"`) {
+	if res.StatusCode != 200 || strings.Contains(body, "<article") || !strings.Contains(body, "Nothing needs attention") ||
+		!strings.Contains(body, `hx-trigger="resync, sse:resync"`) || !strings.Contains(body, `hx-get="/board/grid?status=attention"`) {
 		t.Fatalf("grid after resync: %d %.300s", res.StatusCode, body)
 	}
 }
@@ -425,6 +426,11 @@ func TestKioskPages(t *testing.T) {
 		t.Fatal("heartbeat not recorded")
 	}
 
+	// The grid fetched after a reconnect names itself for the next one.
+	res, body = get(t, r.srv, "/kiosk/"+token+"/grid", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, `hx-get="/kiosk/`+token+`/grid"`) || strings.Count(body, "<article") != 2 {
+		t.Fatalf("kiosk grid: %d %.300s", res.StatusCode, body)
+	}
 	if res, _ := get(t, r.srv, "/kiosk/not-a-token", nil); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown token: %d", res.StatusCode)
 	}

@@ -62,21 +62,11 @@ func (s *Server) kioskShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := kioskQuery(k)
+	data, err := s.kioskBoard(c, k)
 	if err != nil {
 		return err
 	}
-	data, err := s.boardData(c.Request().Context(), q, kioskOptions(k))
-	if err != nil {
-		return err
-	}
-	token := c.Param("token")
-	data.EventsURL = s.echo.Reverse(RouteKioskEvents, token) + "?since=" + itoa(data.Version)
-	data.GridURL = s.echo.Reverse(RouteKioskGrid, token)
-	data.Kiosk = &kioskView{
-		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
-		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
-	}
+	data.EventsURL = s.echo.Reverse(RouteKioskEvents, c.Param("token")) + "?since=" + itoa(data.Version)
 	s.recordHeartbeat(c, k)
 	noStore(c)
 	c.Response().Header().Set("Referrer-Policy", "no-referrer") // the URL is the secret
@@ -89,17 +79,32 @@ func (s *Server) kioskGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := kioskQuery(k)
+	data, err := s.kioskBoard(c, k)
 	if err != nil {
 		return err
+	}
+	noStore(c)
+	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
+}
+
+// kioskBoard arranges a display's board: its stored view, its options, and
+// the addresses its page calls back.
+func (s *Server) kioskBoard(c echo.Context, k *model.Kiosk) (*boardPage, error) {
+	q, err := kioskQuery(k)
+	if err != nil {
+		return nil, err
 	}
 	data, err := s.boardData(c.Request().Context(), q, kioskOptions(k))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	data.Kiosk = &kioskView{Name: k.Name, Columns: k.Columns, Size: k.TileSize}
-	noStore(c)
-	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
+	token := c.Param("token")
+	data.GridURL = s.echo.Reverse(RouteKioskGrid, token)
+	data.Kiosk = &kioskView{
+		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
+		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
+	}
+	return data, nil
 }
 
 // kioskEvents streams the display's tiles; it ends with a "revoked" event

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"micboard/app/config"
 	"micboard/app/model"
 	"micboard/app/monitor"
 	"micboard/app/service"
@@ -55,11 +54,7 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	in.Kind, in.IntervalSeconds = model.DiscoveryKind(*kind), int(every.Seconds())
 
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	_, bdb, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"micboard/app/config"
 	"micboard/app/model"
 	"micboard/app/service"
 	"micboard/app/store"
@@ -48,11 +47,7 @@ func groupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		number, args = n, args[1:]
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	_, bdb, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}

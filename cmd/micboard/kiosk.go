@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"micboard/app/config"
 	"micboard/app/model"
 	"micboard/app/service"
 	"micboard/app/store"
@@ -76,11 +75,7 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	cfg, bdb, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}

@@ -203,11 +203,7 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := parseFlags("migrate", "Usage: micboard migrate\n\nCreates the database if it is missing and applies every migration.\n", args, stdout); err != nil {
 		return err
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	_, bdb, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}
@@ -224,6 +220,20 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "applied", name)
 	}
 	return nil
+}
+
+// openConfigured loads the configuration and opens its database, for the
+// commands that work on the database alone.
+func openConfigured(ctx context.Context) (config.Config, *bun.DB, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, bdb, nil
 }
 
 // openDB connects to the database, creating it first when the server says

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"micboard/app/config"
 	"micboard/app/model"
 	"micboard/app/monitor"
 	"micboard/app/service"
@@ -61,11 +60,7 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("receiver add: %w", err)
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	_, bdb, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}
