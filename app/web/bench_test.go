@@ -834,7 +834,7 @@ func (w *benchCountWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); 
 // closed and the benchmark checks that the server let go of all of them.
 func BenchmarkSSEClients(b *testing.B) {
 	counts := map[string][]int{
-		"idle": {100, 250, 500, 750, 1000},
+		"idle":     {100, 250, 500, 750, 1000},
 		"metering": {100, 250, 500, 750, 1000},
 	}
 	if v := os.Getenv("MICBOARD_BENCH_SSE_CLIENTS"); v != "" {
