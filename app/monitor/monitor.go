@@ -89,6 +89,16 @@ type supervisor struct {
 	tgt    target
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	mu  sync.Mutex
+	drv device.Driver // the connected session's driver, nil between sessions
+}
+
+// setDriver records the live session's driver (nil when it ends).
+func (s *supervisor) setDriver(d device.Driver) {
+	s.mu.Lock()
+	s.drv = d
+	s.mu.Unlock()
 }
 
 // Run watches receivers until ctx ends, then stops every supervisor and
@@ -151,8 +161,34 @@ func (m *Manager) Sync(ctx context.Context) error {
 		go func() {
 			defer m.wg.Done()
 			defer close(s.done)
-			m.supervise(sctx, t)
+			m.supervise(sctx, s)
 		}()
+	}
+	return nil
+}
+
+// ErrNotWatching: the receiver has no supervisor (inactive or unknown) or
+// is not connected right now.
+var ErrNotWatching = errors.New("receiver is not connected")
+
+// SetChannelName writes a channel's name into the receiver itself (what an
+// admin renames lives on the device, so every tool sees it). The device's
+// confirmation arrives like any update and reaches the board.
+func (m *Manager) SetChannelName(ctx context.Context, receiverID int64, channel int, name string) error {
+	m.mu.Lock()
+	sup := m.sups[receiverID]
+	m.mu.Unlock()
+	if sup == nil {
+		return fmt.Errorf("rename channel %d of receiver %d: %w", channel, receiverID, ErrNotWatching)
+	}
+	sup.mu.Lock()
+	drv := sup.drv
+	sup.mu.Unlock()
+	if drv == nil {
+		return fmt.Errorf("rename channel %d of receiver %d: %w", channel, receiverID, ErrNotWatching)
+	}
+	if err := drv.SetChannelName(ctx, channel, name); err != nil {
+		return fmt.Errorf("rename channel %d of receiver %d: %w", channel, receiverID, err)
 	}
 	return nil
 }
@@ -175,12 +211,13 @@ func (m *Manager) stopAll() {
 }
 
 // supervise keeps one receiver connected until ctx ends.
-func (m *Manager) supervise(ctx context.Context, t target) {
+func (m *Manager) supervise(ctx context.Context, sup *supervisor) {
+	t := sup.tgt
 	log := m.log.With("receiver", t.ID, "addr", fmt.Sprintf("%s:%d", t.Host, t.Port))
 	failures := 0
 	wasOnline := false
 	for ctx.Err() == nil {
-		err := m.session(ctx, t, log, &wasOnline)
+		err := m.session(ctx, sup, log, &wasOnline)
 		if ctx.Err() != nil {
 			return
 		}
@@ -223,7 +260,8 @@ func backoff(failures int, lo, hi time.Duration) time.Duration {
 }
 
 // session runs one connection: dial, read until the link fails.
-func (m *Manager) session(ctx context.Context, t target, log *slog.Logger, wasOnline *bool) error {
+func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger, wasOnline *bool) error {
+	t := sup.tgt
 	cfg := device.Config{Host: t.Host, Port: t.Port, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: log}
 	drv, err := device.New(t.Vendor, cfg)
 	if err != nil {
@@ -233,6 +271,8 @@ func (m *Manager) session(ctx context.Context, t target, log *slog.Logger, wasOn
 	if err := drv.Dial(ctx); err != nil {
 		return err
 	}
+	sup.setDriver(drv)
+	defer sup.setDriver(nil)
 
 	var lastMsg atomic.Int64 // unix nanos of the last reading
 	facts := make(chan device.Reading, 1)

@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -295,5 +296,39 @@ func TestRegisterUnreachableStoresNothing(t *testing.T) {
 	n, _ := st.Receivers.Query().Count(ctx)
 	if n != 0 {
 		t.Fatalf("stored %d receivers", n)
+	}
+}
+
+func TestSetChannelNameWritesTheDevice(t *testing.T) {
+	r := startRig(t, "ad4d", "ewdx2")
+	ctx := context.Background()
+	for code := range r.rxs {
+		eventually(t, 10*time.Second, code+" online", func() error { return r.matches(code) })
+	}
+	if err := r.mgr.SetChannelName(ctx, r.ids["ad4d"], 2, "HH09 New Name"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.mgr.SetChannelName(ctx, r.ids["ewdx2"], 1, "BP07 Mo"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 12*time.Second, "names on the devices and the board", func() error {
+		if got := r.rxs["ad4d"].State().Channels[1].Name; got != "HH09 New Name" {
+			return fmt.Errorf("ad4d device has %q", got)
+		}
+		if got := r.rxs["ewdx2"].State().Channels[0].Name; got != "BP07 Mo" {
+			return fmt.Errorf("ewdx2 device has %q", got)
+		}
+		return r.matches("ad4d")
+	})
+	id, _ := r.board.ChannelID(r.ids["ad4d"], 2)
+	if tile, _ := r.board.Tile(id); tile.Slot != "HH09" || tile.Name != "New Name" {
+		t.Fatalf("board shows %q %q", tile.Slot, tile.Name)
+	}
+	// A name the device cannot take is refused before it is sent.
+	if err := r.mgr.SetChannelName(ctx, r.ids["ad4d"], 1, "bad {name}"); err == nil {
+		t.Fatal("a name with braces was sent")
+	}
+	if err := r.mgr.SetChannelName(ctx, 99999, 1, "x"); !errors.Is(err, monitor.ErrNotWatching) {
+		t.Fatalf("unknown receiver: %v", err)
 	}
 }
