@@ -4,8 +4,6 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-
-	"micboard/app/model"
 )
 
 // boardEvents streams live tile updates for the view in the URL.
@@ -19,5 +17,5 @@ func (s *Server) boardEvents(c echo.Context) error {
 		return err
 	}
 	since, _ := strconv.ParseUint(c.QueryParam("since"), 10, 64)
-	return s.streamTiles(c, f, tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium}, since, nil)
+	return s.streamTiles(c, f, boardOptions, since, nil)
 }

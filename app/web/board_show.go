@@ -32,16 +32,11 @@ type boardPage struct {
 
 // boardShow renders the board (/) for the view in the URL.
 func (s *Server) boardShow(c echo.Context) error {
-	q, err := parseBoardQuery(c.QueryParams())
-	if err != nil {
-		return err
-	}
-	data, err := s.boardData(c.Request().Context(), q, tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium})
+	q, data, err := s.boardView(c)
 	if err != nil {
 		return err
 	}
 	data.EventsURL = s.echo.Reverse(RouteBoardEvents) + "?" + withSince(q, data.Version)
-	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
 	noStore(c)
 	return s.page(c, http.StatusOK, PageBoard, View{Title: "Board", Data: data})
 }
@@ -49,17 +44,30 @@ func (s *Server) boardShow(c echo.Context) error {
 // boardGrid renders only the grid, which a page fetches again after its
 // live stream reconnects (tiles may have come or gone meanwhile).
 func (s *Server) boardGrid(c echo.Context) error {
-	q, err := parseBoardQuery(c.QueryParams())
+	_, data, err := s.boardView(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.boardData(c.Request().Context(), q, tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium})
-	if err != nil {
-		return err
-	}
-	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
 	noStore(c)
 	return s.partial(c, http.StatusOK, PartialBoardGrid, data)
+}
+
+// boardOptions is how the board draws tiles: every meter, clickable.
+var boardOptions = tileOptions{ShowRF: true, ShowAudio: true, Clickable: true, Size: model.TileMedium}
+
+// boardView arranges the board for the view in the URL, with the address
+// its grid re-draws from.
+func (s *Server) boardView(c echo.Context) (boardQuery, *boardPage, error) {
+	q, err := parseBoardQuery(c.QueryParams())
+	if err != nil {
+		return q, nil, err
+	}
+	data, err := s.boardData(c.Request().Context(), q, boardOptions)
+	if err != nil {
+		return q, nil, err
+	}
+	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
+	return q, data, nil
 }
 
 // boardData arranges the live tiles for a view.
