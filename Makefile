@@ -70,7 +70,7 @@ run: deps assets db build migrate ## set everything up and serve on :8058 (with 
 test: deps db browser-deps ## run every test against a real PostgreSQL, with the race detector (browser tests too)
 	$(GO) test -race -count=1 ./...
 
-bench: ## run the benchmarks
+bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) from a simulated show
