@@ -30,6 +30,10 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 5 * time.Second
 	}
+	// bun writes values into the SQL text, so nearly every statement is new
+	// text; pgx's default would prepare and cache each one on both sides of
+	// the connection, which grows memory for as long as a show runs.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*cfg)
 	n := 4 * runtime.GOMAXPROCS(0)
 	sqldb.SetMaxOpenConns(n)
