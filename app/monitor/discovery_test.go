@@ -282,7 +282,9 @@ func TestDiscoverCIDRStopsOnCancel(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err = monitor.NewDiscoverer(st, opts).RunTask(ctx, task.ID)
-	if took := time.Since(start); took > 1500*time.Millisecond {
+	// Uncancelled, the scan takes about four minutes (254 addresses, two
+	// workers, 2 s each); the bound is loose so a loaded machine passes.
+	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("cancelled scan returned after %s", took)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
