@@ -185,15 +185,20 @@ func (b *Board) RemoveReceiver(receiverID int64) {
 	}
 }
 
+// status derives a tile's status at now (PROTOCOLS.md §3).
+func (b *Board) status(t *Tile, now time.Time) model.Status {
+	return model.DeriveStatus(model.StatusInput{
+		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
+		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
+	})
+}
+
 // touch recomputes a tile's status, bumps its version and journals the
 // change, which becomes a state change when the status moved. Callers hold
 // mu and publish the returned change afterwards.
 func (b *Board) touch(t *Tile, now time.Time, c Change) Change {
 	before := t.Status
-	t.Status = model.DeriveStatus(model.StatusInput{
-		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
-		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
-	})
+	t.Status = b.status(t, now)
 	if t.Status != before {
 		c |= ChangeState
 	}
@@ -399,12 +404,7 @@ func (b *Board) Tick() {
 	var ids []int64
 	b.mu.Lock()
 	for id, t := range b.tiles {
-		before := t.Status
-		st := model.DeriveStatus(model.StatusInput{
-			Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
-			LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
-		})
-		if st != before {
+		if b.status(t, now) != t.Status {
 			b.touch(t, now, ChangeState)
 			ids = append(ids, id)
 		}

@@ -16,7 +16,6 @@ type Subscription struct {
 	mu      sync.Mutex
 	pending map[int64]Change
 	notify  chan struct{}
-	closed  bool
 }
 
 func (h *hub) subscribe() *Subscription {
@@ -72,7 +71,6 @@ func (s *Subscription) Close() {
 	delete(s.h.subs, s)
 	s.h.mu.Unlock()
 	s.mu.Lock()
-	s.closed = true
 	s.pending = map[int64]Change{}
 	s.mu.Unlock()
 }
