@@ -23,6 +23,17 @@ type Config struct {
 	LogLevel      slog.Level
 	MeterRate     time.Duration
 	PublicBoard   bool
+
+	// TrustedProxies are the peers whose X-Forwarded-For header names the
+	// client; empty trusts none, so a client cannot forge its address.
+	TrustedProxies []*net.IPNet
+	// MaxConnsPerClient caps open connections from one address (0: no cap).
+	MaxConnsPerClient int
+	// MaxStreams caps the live streams (SSE) one instance serves.
+	MaxStreams int
+	// PprofListen is where Go's profiler is served ("": off).
+	PprofListen      string
+	PprofAllowRemote bool
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -41,6 +52,11 @@ var Vars = []Var{
 	{"MICBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"MICBOARD_METER_RATE", "1s", "how often receivers send meter samples (100ms to 60s)"},
 	{"MICBOARD_PUBLIC_BOARD", "false", "true lets anyone read the board without logging in"},
+	{"MICBOARD_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (empty: none, the peer address is the client)"},
+	{"MICBOARD_MAX_CONNS_PER_CLIENT", "256", "open connections allowed from one client address; trusted proxies are exempt (0: no cap)"},
+	{"MICBOARD_MAX_STREAMS", "5000", "live board streams one instance serves at once; past it streams answer 503"},
+	{"MICBOARD_PPROF_LISTEN", "", "host:port to serve Go's profiler (/debug/pprof/) on, loopback only unless allowed (empty: off)"},
+	{"MICBOARD_PPROF_ALLOW_REMOTE", "false", "true lets MICBOARD_PPROF_LISTEN bind a non-loopback address"},
 }
 
 // FieldError names the variable that holds a bad value.
@@ -127,10 +143,87 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	} else {
 		c.PublicBoard = b
 	}
+	proxies := get("MICBOARD_TRUSTED_PROXIES")
+	if nets, err := parseNets(proxies); err != nil {
+		bad("MICBOARD_TRUSTED_PROXIES", proxies, err.Error())
+	} else {
+		c.TrustedProxies = nets
+	}
+	c.MaxConnsPerClient = intIn(get, bad, "MICBOARD_MAX_CONNS_PER_CLIENT", 0, 1_000_000)
+	c.MaxStreams = intIn(get, bad, "MICBOARD_MAX_STREAMS", 1, 1_000_000)
+	remote := get("MICBOARD_PPROF_ALLOW_REMOTE")
+	if b, err := strconv.ParseBool(remote); err != nil {
+		bad("MICBOARD_PPROF_ALLOW_REMOTE", remote, "want true or false")
+	} else {
+		c.PprofAllowRemote = b
+	}
+	c.PprofListen = get("MICBOARD_PPROF_LISTEN")
+	if c.PprofListen != "" {
+		if why := checkPprofListen(c.PprofListen, c.PprofAllowRemote); why != "" {
+			bad("MICBOARD_PPROF_LISTEN", c.PprofListen, why)
+		}
+	}
 	if len(errs) > 0 {
 		return Config{}, errs
 	}
 	return c, nil
+}
+
+// intIn reads a whole number between lo and hi.
+func intIn(get func(string) string, bad func(name, value, why string), name string, lo, hi int) int {
+	v := get(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		bad(name, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+		return 0
+	}
+	return n
+}
+
+// parseNets reads a comma-separated list of IPs and CIDRs; a lone IP is a
+// network of one address.
+func parseNets(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, n, err := net.ParseCIDR(part); err == nil {
+			out = append(out, n)
+			continue
+		}
+		ip := net.ParseIP(part)
+		if ip == nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", part)
+		}
+		bits := 128
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return out, nil
+}
+
+// checkPprofListen says why addr may not serve the profiler, or "". The
+// profiler shows memory and stacks, so it stays on loopback unless the
+// operator says otherwise.
+func checkPprofListen(addr string, allowRemote bool) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "want host:port, such as 127.0.0.1:6060"
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return "port must be a number from 0 to 65535"
+	}
+	if allowRemote || host == "localhost" {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	return "the profiler listens on loopback only (127.0.0.1, ::1, localhost) unless MICBOARD_PPROF_ALLOW_REMOTE=true"
 }
 
 // Usage returns the variables with their defaults, for `micboard serve --help`.
