@@ -15,7 +15,8 @@ var quietPaths = map[string]bool{"/healthz": true, "/readyz": true}
 // RequestLog logs one line per request once it has been answered: method,
 // path, status, duration, size, client address and request id. Errors are
 // handed to Echo's error handler first, so the status logged is the one the
-// client saw.
+// client saw. Secret path segments (SecretPaths) are redacted, in the
+// path and in the error alike.
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -36,9 +37,10 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 			if !log.Enabled(ctx, level) {
 				return nil
 			}
+			path, secrets := RedactPath(req.URL.RequestURI())
 			attrs := []slog.Attr{
 				slog.String("method", req.Method),
-				slog.String("path", req.URL.RequestURI()),
+				slog.String("path", path),
 				slog.Int("status", res.Status),
 				slog.Duration("duration", time.Since(start)),
 				slog.Int64("bytes", res.Size),
@@ -51,7 +53,7 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				attrs = append(attrs, slog.Bool("htmx", true))
 			}
 			if err != nil && res.Status >= http.StatusInternalServerError {
-				attrs = append(attrs, slog.String("err", err.Error()))
+				attrs = append(attrs, slog.String("err", Scrub(err.Error(), secrets)))
 			}
 			log.LogAttrs(ctx, level, "request", attrs...)
 			return nil

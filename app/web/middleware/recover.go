@@ -27,9 +27,10 @@ func Recover(log *slog.Logger) echo.MiddlewareFunc {
 					e = fmt.Errorf("%v", r)
 				}
 				err = fmt.Errorf("panic in %s %s: %w", c.Request().Method, c.Path(), e)
+				path, secrets := RedactPath(c.Request().URL.Path)
 				log.ErrorContext(c.Request().Context(), "handler panicked",
-					"method", c.Request().Method, "path", c.Request().URL.Path,
-					"err", e, "stack", string(debug.Stack()))
+					"method", c.Request().Method, "path", path,
+					"err", Scrub(e.Error(), secrets), "stack", Scrub(string(debug.Stack()), secrets))
 			}()
 			return next(c)
 		}
