@@ -203,6 +203,9 @@ func (b *Board) touch(t *Tile, now time.Time, c Change) Change {
 		c |= ChangeState
 	}
 	t.Version = b.record(t.ChannelID, c)
+	if c&ChangeState != 0 {
+		t.StateVersion = t.Version
+	}
 	t.UpdatedAt = now
 	return c
 }
@@ -438,6 +441,21 @@ func (b *Board) Tile(channelID int64) (Tile, bool) {
 		return Tile{}, false
 	}
 	return t.clone(), true
+}
+
+// TilesByID returns snapshots of the listed channels the board still holds,
+// all taken under one read lock, so a reader of many changes does not
+// contend with the device readers once per tile.
+func (b *Board) TilesByID(ids []int64) []Tile {
+	out := make([]Tile, 0, len(ids))
+	b.mu.RLock()
+	for _, id := range ids {
+		if t, ok := b.tiles[id]; ok {
+			out = append(out, t.clone())
+		}
+	}
+	b.mu.RUnlock()
+	return out
 }
 
 // Tiles returns snapshots of every channel, by receiver then channel number.

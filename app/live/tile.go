@@ -59,8 +59,12 @@ type Tile struct {
 
 	Status model.Status
 	// Version grows with every change, so a client can tell stale updates.
-	Version   uint64
-	UpdatedAt time.Time
+	Version uint64
+	// StateVersion is the Version of the tile's last state change: what a
+	// tile draws apart from its meters stays the same while it does not
+	// move, so a rendering keyed by it survives ten meter samples a second.
+	StateVersion uint64
+	UpdatedAt    time.Time
 }
 
 // rename derives Slot and Name from the device name, the override and the
