@@ -2,22 +2,33 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"micboard/app/live"
+	"micboard/app/model"
 )
 
-// renderedTile is a tile drawn once for one version and one set of options,
-// shared by the page and every live stream that shows it: a thousand open
-// boards cost one render per change, not a thousand.
+// A tile is drawn in two parts: the tile around its meters, once per state
+// change, and the meters, once per meter line. At 100 ms metering a tile's
+// meters move ten times a second while its name, battery and status stay
+// put, so the expensive part is drawn only when something a person reads
+// changed, and a thousand open boards share it.
 type renderedTile struct {
-	version uint64
-	html    template.HTML
-	meters  string // meterLine of the same version
+	stateVersion uint64
+	head, tail   string // partials/tile before and after the meters
+	meterLine    string // what metersHTML draws, as the stream encodes it
+	metersHTML   string
+}
+
+// html joins the parts into the whole tile.
+func (r *renderedTile) html() template.HTML {
+	return template.HTML(r.head + r.metersHTML + r.tail)
 }
 
 type renderKey struct {
@@ -25,20 +36,74 @@ type renderKey struct {
 	opts tileOptions
 }
 
-// tileCache holds the latest rendering of every tile per options.
+// tileCache holds the latest rendering of every tile per options. Entries
+// are never changed once stored, only replaced, so readers need no lock.
 type tileCache struct {
 	mu sync.Mutex
 	m  map[renderKey]*renderedTile
+
+	// renders counts tile (not meter) renderings, for tests and benchmarks.
+	renders uint64
 }
 
-// tile returns t rendered with opts, drawing it only when its version moved.
+// metersMark stands where the meters go while the tile is drawn; device
+// strings are escaped, so it cannot come from a name.
+const metersMark = "<!--meters-->"
+
+func (c *tileCache) get(k renderKey) *renderedTile {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *tileCache) put(k renderKey, r *renderedTile) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[renderKey]*renderedTile{}
+	}
+	if old := c.m[k]; old == nil || old.stateVersion <= r.stateVersion {
+		c.m[k] = r
+	}
+}
+
+// forget drops the renderings of tiles the board no longer holds.
+func (c *tileCache) forget(keep func(id int64) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if !keep(k.id) {
+			delete(c.m, k)
+		}
+	}
+}
+
+// tileRenders reports how many tile bodies were drawn so far.
+func (s *Server) tileRenders() uint64 {
+	s.tiles.mu.Lock()
+	defer s.tiles.mu.Unlock()
+	return s.tiles.renders
+}
+
+// tile returns t drawn with opts: the body from the cache while its state
+// did not move, the meters as they stand now.
 func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedTile, error) {
 	key := renderKey{t.ChannelID, opts}
-	s.tiles.mu.Lock()
-	r := s.tiles.m[key]
-	s.tiles.mu.Unlock()
-	if r != nil && r.version == t.Version {
-		return r, nil
+	r := s.tiles.get(key)
+	if r != nil && r.stateVersion == t.StateVersion {
+		rows := tileMeters(t, opts, offline(t))
+		line := meterLine(t.ChannelID, rows)
+		if r.meterLine == line {
+			return r, nil
+		}
+		meters, err := s.renderMeters(t.ChannelID, rows)
+		if err != nil {
+			return nil, err
+		}
+		nr := *r
+		nr.meterLine, nr.metersHTML = line, meters
+		s.tiles.put(key, &nr)
+		return &nr, nil
 	}
 	v := newTileView(t, opts, now)
 	if opts.Clickable {
@@ -46,23 +111,41 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 		// lookup per tile is a fifth of a cold board's render time.
 		v.DetailURL = s.channelPathPrefix + strconv.FormatInt(t.ChannelID, 10)
 	}
+	v.MetersHTML = metersMark
 	var buf bytes.Buffer
 	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+PartialTile, v); err != nil {
+		return nil, fmt.Errorf("render tile %d: %w", t.ChannelID, err)
+	}
+	head, tail, ok := strings.Cut(buf.String(), metersMark)
+	if !ok {
+		return nil, fmt.Errorf("render tile %d: partials/tile does not place its meters", t.ChannelID)
+	}
+	meters, err := s.renderMeters(t.ChannelID, v.Meters)
+	if err != nil {
 		return nil, err
 	}
-	r = &renderedTile{version: t.Version, html: template.HTML(buf.String()), meters: meterLine(t.ChannelID, v.Meters)}
+	r = &renderedTile{stateVersion: t.StateVersion, head: head, tail: tail, meterLine: meterLine(t.ChannelID, v.Meters), metersHTML: meters}
 	s.tiles.mu.Lock()
-	if s.tiles.m == nil {
-		s.tiles.m = map[renderKey]*renderedTile{}
-	}
-	if old := s.tiles.m[key]; old == nil || old.version <= r.version {
-		s.tiles.m[key] = r
-	}
+	s.tiles.renders++
 	s.tiles.mu.Unlock()
+	s.tiles.put(key, r)
 	return r, nil
 }
 
-// renderTiles renders tiles (from the cache where their version did not
+// renderMeters draws partials/tile_meters alone.
+func (s *Server) renderMeters(id int64, rows []meterRow) (string, error) {
+	var buf bytes.Buffer
+	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+PartialTileMeters, tileView{ID: id, Meters: rows}); err != nil {
+		return "", fmt.Errorf("render meters of tile %d: %w", id, err)
+	}
+	return buf.String(), nil
+}
+
+// offline reports whether a tile draws as a receiver that does not answer
+// (no meters then).
+func offline(t *live.Tile) bool { return t.Status == model.StatusRxOffline }
+
+// renderTiles renders tiles (from the cache where their state did not
 // move) on every core: a cold board of 1,000 tiles is mostly template work.
 func (s *Server) renderTiles(tiles []*live.Tile, opts tileOptions, now time.Time) (map[int64]template.HTML, error) {
 	out := make([]template.HTML, len(tiles))
@@ -80,7 +163,7 @@ func (s *Server) renderTiles(tiles []*live.Tile, opts tileOptions, now time.Time
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
-				out[i] = r.html
+				out[i] = r.html()
 			}
 		}()
 	}

@@ -56,6 +56,7 @@ type Server struct {
 	store    *store.Store
 	kiosks   *service.Kiosks
 	tiles    tileCache
+	streams  streamHub
 
 	channelPathPrefix string // "/channels/", from the route table
 
@@ -86,6 +87,7 @@ func New(d Deps) (*Server, error) {
 	if s.board == nil {
 		s.board = live.NewBoard(live.Options{})
 	}
+	s.streams.s = s
 	if s.store == nil && s.db != nil {
 		s.store = store.New(s.db)
 	}

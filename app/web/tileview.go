@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"strconv"
 	"strings"
@@ -38,7 +39,8 @@ type tileView struct {
 	BarsKnown  bool
 	Battery    string // "7h 40m", "85 %", "calculating", "—"
 	Antennas   []antennaView
-	Meters     []meterRow // what tile_meters draws, in order
+	Meters     []meterRow    // what tile_meters draws, in order
+	MetersHTML template.HTML // tile_meters drawn; set by the render cache
 	RFText     string
 	AudioPct   int
 	AudioText  string
@@ -129,7 +131,7 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 			v.AudioText = fmt.Sprintf("%.0f dBFS", *t.AudioDBFS)
 		}
 	}
-	v.Meters = meterRows(&v)
+	v.Meters = tileMeters(t, opts, v.Offline)
 	return v
 }
 
@@ -141,25 +143,41 @@ type meterRow struct {
 	Bar    bool // false: no reading yet, an empty track
 }
 
-// meterRows lays out a tile's meters: RF per antenna, then audio. The page
-// and the live meter updates both draw from these rows.
-func meterRows(v *tileView) []meterRow {
-	if v.Offline {
+// tileMeters lays out a tile's meters: RF per antenna, then audio, each
+// quantised to meterStep. The page and the live meter updates both draw from
+// these rows, and the stream builds them without formatting the rest of the
+// tile, so a meter sample never costs a tile rendering.
+func tileMeters(t *live.Tile, opts tileOptions, offline bool) []meterRow {
+	if offline {
 		return nil
 	}
 	var rows []meterRow
-	if v.Opts.ShowRF {
-		for _, a := range v.Antennas {
-			rows = append(rows, meterRow{Label: a.Label, Pct: a.Pct, Active: a.Active, Bar: true})
+	if opts.ShowRF {
+		ants := antennas(t)
+		for _, a := range ants {
+			rows = append(rows, meterRow{Label: a.Label, Pct: quantise(a.Pct), Active: a.Active, Bar: true})
 		}
-		if len(v.Antennas) == 0 {
+		if len(ants) == 0 {
 			rows = append(rows, meterRow{Label: "RF"})
 		}
 	}
-	if v.Opts.ShowAudio {
-		rows = append(rows, meterRow{Label: "AF", Pct: v.AudioPct, Active: true, Bar: true})
+	if opts.ShowAudio {
+		pct := 0
+		if t.AudioDBFS != nil {
+			pct = scale(*t.AudioDBFS, -60, 0)
+		}
+		rows = append(rows, meterRow{Label: "AF", Pct: quantise(pct), Active: true, Bar: true})
 	}
 	return rows
+}
+
+// meterStep is the meters' resolution in percent: a step is 2-4 px on the
+// widest tile, finer than a person reads a bar, and a value that wobbles
+// within one step sends nothing.
+const meterStep = 2
+
+func quantise(pct int) int {
+	return min(100, (pct+meterStep/2)/meterStep*meterStep)
 }
 
 // meterLine encodes a tile's meters for the live stream's batched "meters"
