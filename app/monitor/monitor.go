@@ -44,9 +44,10 @@ type Manager struct {
 	opts  Options
 	log   *slog.Logger
 
-	mu   sync.Mutex
-	sups map[int64]*supervisor
-	wg   sync.WaitGroup
+	mu    sync.Mutex
+	sups  map[int64]*supervisor
+	wg    sync.WaitGroup
+	beats heartbeats
 }
 
 // New returns a Manager; Run starts it.
@@ -105,6 +106,11 @@ func (s *supervisor) setDriver(d device.Driver) {
 // waits for their sockets to close.
 func (m *Manager) Run(ctx context.Context) error {
 	defer m.stopAll()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.runHeartbeats(ctx)
+	}()
 	tk := time.NewTicker(m.opts.PollEvery)
 	defer tk.Stop()
 	for {
@@ -275,27 +281,36 @@ func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger
 	defer sup.setDriver(nil)
 
 	var lastMsg atomic.Int64 // unix nanos of the last reading
+	heard := make(chan struct{}, 1)
 	facts := make(chan device.Reading, 1)
 	sctx, stop := context.WithCancel(ctx)
 	var bg sync.WaitGroup
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
-		m.background(sctx, t, log, &lastMsg, facts, wasOnline)
+		m.background(sctx, t, log, &lastMsg, heard, facts, wasOnline)
 	}()
 	defer func() { stop(); bg.Wait() }()
 
 	var state device.Reading
 	var lastKey string
+	registered, first := false, true
 	err = drv.Run(ctx, func(r device.Reading) {
 		lastMsg.Store(time.Now().UnixNano())
+		if first {
+			first = false
+			heard <- struct{}{} // room for exactly this one
+		}
 		state.Merge(r)
 		unknown := m.board.Apply(t.ID, r)
+		if registered && len(unknown) == 0 && !carriesFacts(&r) {
+			return // a meter sample: nothing to register
+		}
 		key := factsKey(&state)
 		// Register only a complete picture, so a half-read device never
 		// overwrites stored channel names with blanks.
 		if (key != lastKey || len(unknown) > 0) && device.Complete(&state) {
-			lastKey = key
+			registered, lastKey = true, key
 			// Latest wins: drop a pending report for the newer one.
 			select {
 			case <-facts:
@@ -310,18 +325,44 @@ func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger
 	return err
 }
 
+// carriesFacts reports whether a reading says something about the
+// receiver itself (not only its channels' values).
+func carriesFacts(r *device.Reading) bool {
+	return r.Name.Set || r.Model.Set || r.Firmware.Set || r.Serial.Set || r.RFBand.Set || r.ChannelCount.Set
+}
+
+// recordOnlineRetry is how soon a failed "online" write is tried again.
+const recordOnlineRetry = time.Second
+
 // background does a session's database work off the read loop: mark the
-// receiver online, write heartbeats at most every HeartbeatEvery, and
-// register what the receiver says about itself.
-func (m *Manager) background(ctx context.Context, t target, log *slog.Logger, lastMsg *atomic.Int64, facts <-chan device.Reading, wasOnline *bool) {
-	tk := time.NewTicker(100 * time.Millisecond)
-	defer tk.Stop()
-	var written int64
-	var lastBeat time.Time
+// receiver online once it is heard, hand its heartbeat to the manager's
+// batch, and register what the receiver says about itself. It wakes only
+// when there is something to do: no timer runs per receiver.
+func (m *Manager) background(ctx context.Context, t target, log *slog.Logger, lastMsg *atomic.Int64, heard <-chan struct{}, facts <-chan device.Reading, wasOnline *bool) {
+	var retry <-chan time.Time
+	markOnline := func() {
+		if _, err := m.devs.SyncStatus(ctx, t.ID, true, ""); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("record online", "err", err)
+			}
+			retry = time.After(recordOnlineRetry)
+			return
+		}
+		retry = nil
+		*wasOnline = true
+		m.beats.add(t.ID, lastMsg)
+		m.board.SetOnline(t.ID, true)
+		log.Info("receiver online")
+	}
+	defer m.beats.remove(t.ID)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-heard:
+			markOnline()
+		case <-retry:
+			markOnline()
 		case r := <-facts:
 			rep, err := ReportFromReading(t.Vendor, t.Host, t.Port, r)
 			if err != nil {
@@ -335,30 +376,6 @@ func (m *Manager) background(ctx context.Context, t target, log *slog.Logger, la
 			}
 			if err := m.board.LoadReceiver(ctx, m.st, t.ID); err != nil && ctx.Err() == nil {
 				log.Warn("reload receiver onto board", "err", err)
-			}
-		case <-tk.C:
-			at := lastMsg.Load()
-			if at == 0 || at == written {
-				continue
-			}
-			if !*wasOnline {
-				if _, err := m.devs.SyncStatus(ctx, t.ID, true, ""); err != nil {
-					if ctx.Err() == nil {
-						log.Warn("record online", "err", err)
-					}
-					continue
-				}
-				*wasOnline = true
-				written, lastBeat = at, time.Now()
-				m.board.SetOnline(t.ID, true)
-				log.Info("receiver online")
-				continue
-			}
-			if time.Since(lastBeat) >= m.opts.HeartbeatEvery {
-				if err := m.conns.Heartbeat(ctx, t.ID); err != nil && ctx.Err() == nil {
-					log.Warn("heartbeat", "err", err)
-				}
-				written, lastBeat = at, time.Now()
 			}
 		}
 	}

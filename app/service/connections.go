@@ -26,6 +26,15 @@ func (s *Connections) Heartbeat(ctx context.Context, receiverID int64) error {
 	return nil
 }
 
+// HeartbeatMany records a message from each of several receivers in one
+// statement.
+func (s *Connections) HeartbeatMany(ctx context.Context, receiverIDs []int64) error {
+	if err := s.st.Connections.HeartbeatMany(ctx, receiverIDs, s.now()); err != nil {
+		return fmt.Errorf("heartbeat of %d receivers: %w", len(receiverIDs), err)
+	}
+	return nil
+}
+
 // RecordError records a failed link with its reason.
 func (s *Connections) RecordError(ctx context.Context, receiverID int64, cause error) error {
 	msg := "unknown error"

@@ -187,7 +187,12 @@ func (r *Connections) Stats(ctx context.Context) (UptimeStats, error) {
 // Heartbeat records a message from a receiver: connected, last_message_at
 // now, connected_at stamped on the first message after a gap.
 func (r *Connections) Heartbeat(ctx context.Context, receiverID int64, at time.Time) error {
-	_, err := r.updateMany(ctx, []int64{receiverID}, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return r.HeartbeatMany(ctx, []int64{receiverID}, at)
+}
+
+// HeartbeatMany is Heartbeat for several receivers in one statement.
+func (r *Connections) HeartbeatMany(ctx context.Context, receiverIDs []int64, at time.Time) error {
+	_, err := r.updateMany(ctx, receiverIDs, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("connected_at = CASE WHEN status = 'connected' AND connected_at IS NOT NULL THEN connected_at ELSE ? END", at).
 			Set("last_message_at = ?", at).
 			Set("status = 'connected'").
