@@ -25,6 +25,9 @@ func (s *Groups) Save(ctx context.Context, n int, name string, slots []int64) (*
 	v := validator{}
 	v.check(n >= 1 && n <= 9, "number", "groups are numbered 1 to 9")
 	v.check(name != "" && len(name) <= 60, "name", "give the group a name of at most 60 characters")
+	if err := model.CheckLabel(name, 60); name != "" && err != nil {
+		v.check(false, "name", err.Error())
+	}
 	v.check(len(slots) <= 200, "channels", "at most 200 entries")
 	if err := v.err(); err != nil {
 		return nil, err

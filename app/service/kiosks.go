@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -39,6 +38,8 @@ type KioskInput struct {
 	ShowRF    bool
 	ShowAudio bool
 	Heartbeat time.Duration // 30 s when zero
+
+	view model.BoardView // ViewQuery parsed by validate
 }
 
 func (in *KioskInput) validate() error {
@@ -52,12 +53,25 @@ func (in *KioskInput) validate() error {
 	}
 	v := validator{}
 	v.check(in.Name != "", "name", "give the display a name")
-	v.check(len(in.Name) <= 100, "name", "at most 100 characters")
-	_, err := url.ParseQuery(in.ViewQuery)
-	v.check(err == nil && len(in.ViewQuery) <= 500, "view", "want a board view such as loc=2&status=attention")
+	if err := model.CheckLabel(in.Name, 100); in.Name != "" && err != nil {
+		v.check(false, "name", err.Error())
+	}
+	// The display re-reads this view on every load and answers 400 for as
+	// long as it lives if the board cannot read it, so it is parsed the way
+	// the board parses it, and stored in its canonical form.
+	view, err := model.ParseStoredView(in.ViewQuery)
+	switch {
+	case len(in.ViewQuery) > 500:
+		v.check(false, "view", "at most 500 characters")
+	case err != nil:
+		v.check(false, "view", err.Error()+" (want a board view such as loc=2&status=attention)")
+	default:
+		in.ViewQuery, in.view = view.Encode(), view
+	}
 	v.check(in.Columns >= 0 && in.Columns <= 24, "columns", "0 (automatic) to 24")
 	v.check(in.TileSize == model.TileSmall || in.TileSize == model.TileMedium || in.TileSize == model.TileLarge, "size", "s, m or l")
 	v.check(in.Heartbeat >= 5*time.Second && in.Heartbeat <= time.Hour, "heartbeat", "between 5s and 1h")
+	v.check(in.Heartbeat%time.Second == 0, "heartbeat", "whole seconds, such as 30s")
 	return v.err()
 }
 
@@ -65,6 +79,9 @@ func (in *KioskInput) validate() error {
 // shown once: only its hash is stored.
 func (s *Kiosks) Create(ctx context.Context, in KioskInput) (*model.Kiosk, string, error) {
 	if err := in.validate(); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkViewTargets(ctx, in.view); err != nil {
 		return nil, "", err
 	}
 	raw := make([]byte, tokenBytes)
@@ -81,6 +98,30 @@ func (s *Kiosks) Create(ctx context.Context, in KioskInput) (*model.Kiosk, strin
 		return nil, "", err
 	}
 	return k, token, nil
+}
+
+// checkViewTargets refuses a view naming a location or group that does not
+// exist: the display would answer 400 until someone created it.
+func (s *Kiosks) checkViewTargets(ctx context.Context, view model.BoardView) error {
+	if view.Location > 0 {
+		_, err := s.st.Locations.Get(ctx, view.Location)
+		if errors.Is(err, store.ErrNotFound) {
+			return &ValidationError{Fields: map[string]string{"view": fmt.Sprintf("there is no location %d", view.Location)}}
+		}
+		if err != nil {
+			return fmt.Errorf("check kiosk view: %w", err)
+		}
+	}
+	if view.Group > 0 {
+		_, err := s.st.BoardGroups.ByNumber(ctx, view.Group)
+		if errors.Is(err, store.ErrNotFound) {
+			return &ValidationError{Fields: map[string]string{"view": fmt.Sprintf("group %d is not set up (micboard group set %d ...)", view.Group, view.Group)}}
+		}
+		if err != nil {
+			return fmt.Errorf("check kiosk view: %w", err)
+		}
+	}
+	return nil
 }
 
 func hashToken(token string) []byte {

@@ -30,6 +30,9 @@ func (in *LocationInput) validate() error {
 	v := validator{}
 	v.check(in.Name != "", "name", "give the location a name")
 	v.check(len(in.Name) <= 100, "name", "at most 100 characters")
+	if err := model.CheckLabel(in.Name, 100); in.Name != "" && err != nil {
+		v.check(false, "name", err.Error())
+	}
 	v.check(len(in.Description) <= 2000, "description", "at most 2000 characters")
 	return v.err()
 }

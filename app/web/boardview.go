@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"micboard/app/live"
@@ -28,8 +27,8 @@ type boardQuery struct {
 
 // Status filters.
 const (
-	filterAttention = "attention"
-	filterOffline   = "offline"
+	filterAttention = model.ViewAttention
+	filterOffline   = model.ViewOffline
 )
 
 // badQuery is a view URL Micboard cannot read; it answers 400 with why.
@@ -38,65 +37,18 @@ type badQuery struct{ msg string }
 func (e badQuery) Error() string   { return e.msg }
 func (e badQuery) HTTPStatus() int { return http.StatusBadRequest }
 
-// parseBoardQuery reads a view from URL values. Unknown keys are ignored
-// (they may belong to a newer Micboard); bad values are an error.
+// parseBoardQuery reads a view from URL values with the one parser the
+// command line also uses (model.ParseBoardView); bad values answer 400.
 func parseBoardQuery(v url.Values) (boardQuery, error) {
-	var q boardQuery
-	if s := v.Get("loc"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id < 1 {
-			return q, badQuery{fmt.Sprintf("loc=%q is not a location id", s)}
-		}
-		q.Location = id
+	bv, err := model.ParseBoardView(v)
+	if err != nil {
+		return boardQuery{}, badQuery{err.Error()}
 	}
-	if s := v.Get("group"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 9 {
-			return q, badQuery{fmt.Sprintf("group=%q: groups are numbered 1 to 9", s)}
-		}
-		q.Group = n
-	}
-	switch s := v.Get("vendor"); s {
-	case "", model.VendorShure, model.VendorSennheiser:
-		q.Vendor = s
-	default:
-		return q, badQuery{fmt.Sprintf("vendor=%q: want shure or sennheiser", s)}
-	}
-	switch s := v.Get("status"); s {
-	case "", filterAttention, filterOffline:
-		q.Status = s
-	default:
-		return q, badQuery{fmt.Sprintf("status=%q: want attention or offline", s)}
-	}
-	switch s := v.Get("sort"); s {
-	case "", "slot", "name":
-		q.Sort = s
-	default:
-		return q, badQuery{fmt.Sprintf("sort=%q: want slot or name", s)}
-	}
-	return q, nil
+	return boardQuery(bv), nil
 }
 
 // Values returns the view as URL values, without defaults.
-func (q boardQuery) Values() url.Values {
-	v := url.Values{}
-	if q.Location > 0 {
-		v.Set("loc", strconv.FormatInt(q.Location, 10))
-	}
-	if q.Group > 0 {
-		v.Set("group", strconv.Itoa(q.Group))
-	}
-	if q.Vendor != "" {
-		v.Set("vendor", q.Vendor)
-	}
-	if q.Status != "" {
-		v.Set("status", q.Status)
-	}
-	if q.Sort != "" {
-		v.Set("sort", q.Sort)
-	}
-	return v
-}
+func (q boardQuery) Values() url.Values { return model.BoardView(q).Values() }
 
 // Encode is the canonical query string ("" for the whole board).
 func (q boardQuery) Encode() string { return q.Values().Encode() }

@@ -36,6 +36,7 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	sub, args := args[0], args[1:]
+	var err error
 	fs := flag.NewFlagSet("discover "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var in service.TaskInput
@@ -45,14 +46,17 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	every := fs.Duration("every", time.Hour, "")
 	var pos []string
 	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
+		if err = fs.Parse(args); err != nil {
 			return fmt.Errorf("discover %s: %w", sub, err)
 		}
 		if args = fs.Args(); len(args) > 0 {
 			pos, args = append(pos, args[0]), args[1:]
 		}
 	}
-	in.Kind, in.IntervalSeconds = model.DiscoveryKind(*kind), int(every.Seconds())
+	in.Kind = model.DiscoveryKind(*kind)
+	if in.IntervalSeconds, err = intervalSeconds(*every); err != nil {
+		return fmt.Errorf("discover %s: --every %v: %w", sub, *every, err)
+	}
 
 	_, bdb, err := openConfigured(ctx)
 	if err != nil {
@@ -141,6 +145,19 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("discover: unknown subcommand %q: want add, run, list, approve or reject", sub)
 	}
 	return nil
+}
+
+// intervalSeconds turns --every into the task's interval. The service reads
+// zero as "the default", so a duration that would round to zero seconds must
+// be refused here rather than become an hourly task without a word.
+func intervalSeconds(every time.Duration) (int, error) {
+	if every%time.Second != 0 {
+		return 0, errors.New("want whole seconds, such as 15m or 1h")
+	}
+	if every < time.Minute {
+		return 0, errors.New("at least 1m: a network scan is not a heartbeat")
+	}
+	return int(every / time.Second), nil
 }
 
 func listFound(ctx context.Context, st *store.Store, stdout io.Writer) error {

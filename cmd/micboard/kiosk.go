@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -72,6 +73,12 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		case "none", "":
 		default:
 			return fmt.Errorf("kiosk %s: --meters %q: want rf, audio, both (rf,audio) or none", sub, meters)
+		}
+	}
+
+	if baseURL != "" {
+		if u, err := url.Parse(baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("kiosk %s: --base-url %q: want http://host[:port] or https://host[:port]", sub, baseURL)
 		}
 	}
 
