@@ -21,7 +21,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"micboard/app/cache"
@@ -144,7 +143,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	// serve migrates by design (see serveUsage), so like migrate it may
+	// create the database.
+	bdb, err := openCreating(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,11 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := parseFlags("migrate", "Usage: micboard migrate\n\nCreates the database if it is missing and applies every migration.\n", args, stdout); err != nil {
 		return err
 	}
-	_, bdb, err := openConfigured(ctx)
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	bdb, err := openCreating(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -223,26 +228,51 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // openConfigured loads the configuration and opens its database, for the
-// commands that work on the database alone.
+// commands that work on the database alone. Only migrate and serve may
+// create or change the schema; every other command refuses a database that
+// is missing or not fully migrated, so a mistyped name never leaves an empty
+// database behind.
 func openConfigured(ctx context.Context) (config.Config, *bun.DB, error) {
 	cfg, err := config.Load()
 	if err != nil {
 		return config.Config{}, nil, err
 	}
-	bdb, err := openDB(ctx, cfg.DatabaseURL)
+	bdb, err := openExisting(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return config.Config{}, nil, err
 	}
 	return cfg, bdb, nil
 }
 
-// openDB connects to the database, creating it first when the server says
-// it does not exist. Creating needs the right to connect to the server's
-// "postgres" database, so it is tried only then.
-func openDB(ctx context.Context, dsn string) (*bun.DB, error) {
+// openExisting opens a database that must already exist and be migrated.
+func openExisting(ctx context.Context, dsn string) (*bun.DB, error) {
+	name := db.Name(dsn)
 	bdb, err := db.Open(ctx, dsn)
-	var pgErr *pgconn.PgError
-	if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+	if db.IsMissingDatabase(err) {
+		return nil, fmt.Errorf("database %q does not exist on %s: run micboard migrate to create it, or check MICBOARD_DATABASE_URL",
+			name, db.Redact(dsn))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckMigrated(ctx, bdb); err != nil {
+		bdb.Close()
+		var nm *db.NotMigratedError
+		if errors.As(err, &nm) {
+			return nil, fmt.Errorf("database %q is not migrated (%s): run micboard migrate", name, nm.Detail())
+		}
+		return nil, err
+	}
+	return bdb, nil
+}
+
+// openCreating connects to the database, creating it first when the server
+// says it does not exist; migrate and serve use it. Creating needs the
+// right to connect to the server's "postgres" database, so it is tried only
+// then.
+func openCreating(ctx context.Context, dsn string) (*bun.DB, error) {
+	bdb, err := db.Open(ctx, dsn)
+	if err == nil || !db.IsMissingDatabase(err) {
 		return bdb, err
 	}
 	if err := db.EnsureDatabase(ctx, dsn); err != nil {
