@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"time"
@@ -109,10 +110,12 @@ func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) 
 	data.Slots = f.slots(arranged, func(t *live.Tile) template.HTML { return rendered[t.ChannelID] })
 
 	if s.store != nil {
-		if data.Locations, err = s.store.Locations.Query().Active().List(ctx); err != nil {
+		// The menus are a convenience: with the database down and nothing
+		// remembered, the board shows without them.
+		if data.Locations, err = s.activeLocations(ctx); err != nil && !errors.Is(err, errStoreUnavailable) {
 			return nil, err
 		}
-		if data.Groups, err = s.store.BoardGroups.List(ctx); err != nil {
+		if data.Groups, err = s.boardGroups(ctx); err != nil && !errors.Is(err, errStoreUnavailable) {
 			return nil, err
 		}
 	}

@@ -52,16 +52,20 @@ func (s *Server) channelShow(c echo.Context) error {
 	now := time.Now()
 	d := channelDetail{Tile: newTileView(&t, tileOptions{ShowRF: true, ShowAudio: true}, now), Live: t, Now: now}
 	if s.store != nil {
-		rx, err := s.store.Receivers.Get(ctx, t.ReceiverID)
-		if err != nil {
+		// The stored facts add to the live ones; with the database down and
+		// nothing remembered, the panel shows the live ones alone.
+		rx, err := s.receiver(ctx, t.ReceiverID)
+		switch {
+		case err == nil:
+			d.Receiver, d.Connection = rx, rx.Connection
+		case !errors.Is(err, errStoreUnavailable):
 			return err
 		}
-		d.Receiver, d.Connection = rx, rx.Connection
-		a, err := s.store.Assignments.ActiveForChannel(ctx, id)
+		a, err := s.channelAssignment(ctx, id)
 		switch {
 		case err == nil:
 			d.Assignment = a
-		case !errors.Is(err, store.ErrNotFound):
+		case !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errStoreUnavailable):
 			return err
 		}
 	}

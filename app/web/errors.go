@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"micboard/app/service"
 	"micboard/app/store"
 	"micboard/app/web/htmx"
+	"micboard/app/web/middleware"
 )
 
 // StatusError is implemented by errors that know their HTTP status, such as
@@ -35,6 +38,62 @@ var domainErrors = []struct {
 	{store.ErrAlreadyExists, http.StatusConflict},
 	{store.ErrConflict, http.StatusConflict},
 	{store.ErrInvalid, http.StatusUnprocessableEntity},
+	{errStoreUnavailable, http.StatusServiceUnavailable},
+}
+
+// errStoreUnavailable: the database does not answer and the page has no
+// remembered answer to fall back on (see lastgood.go).
+var errStoreUnavailable = errors.New("the database is not answering, and this page needs it; " +
+	"the live board keeps running, try again in a moment")
+
+// Echoed input is cut to this many characters: an error message quotes
+// what was wrong, not a 100 KB value sent back to its sender.
+const (
+	maxEchoedInput   = 64
+	maxShownErrorLen = 500
+)
+
+// quoteInput quotes a value a user sent, for an error message: cut to
+// maxEchoedInput characters, with "…" when it was longer.
+func quoteInput(v string) string {
+	return strconv.Quote(truncate(v, maxEchoedInput))
+}
+
+// capQuoted cuts every Go-quoted value in msg (as %q writes it, the way
+// parsers quote the input they reject) to maxEchoedInput characters.
+func capQuoted(msg string) string {
+	if len(msg) <= maxEchoedInput {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:i])
+		q, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			b.WriteByte('"') // a lone quote mark, not a quoted value
+			msg = msg[i+1:]
+			continue
+		}
+		if v, err := strconv.Unquote(q); err == nil && utf8.RuneCountInString(v) > maxEchoedInput {
+			b.WriteString(quoteInput(v))
+		} else {
+			b.WriteString(q)
+		}
+		msg = msg[i+len(q):]
+	}
+}
+
+// truncate cuts s to n characters (not bytes, so no rune is split).
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // errorView is the data of the error page and the error toast.
@@ -46,8 +105,14 @@ type errorView struct {
 }
 
 // statusOf picks the status for err and the message the user may see;
-// details of a 5xx are never shown, only logged.
+// details of a 5xx are never shown, only logged. A message is capped in
+// length whatever produced it, in case it quotes what the client sent.
 func statusOf(err error) (int, string) {
+	status, msg := statusAndMessage(err)
+	return status, truncate(capQuoted(msg), maxShownErrorLen)
+}
+
+func statusAndMessage(err error) (int, string) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg := friendly(he.Code)
@@ -101,7 +166,8 @@ func friendly(status int) string {
 
 // handleError is Echo's HTTPErrorHandler: it answers every error a handler
 // returns in the form the client asked for: an error page for a browser, a
-// toast for htmx, JSON for the API and probes, plain text otherwise.
+// toast for htmx, JSON for the API and probes, plain text otherwise. HEAD
+// gets the same headers; net/http drops the body.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -111,6 +177,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return // the client went away; nobody is left to answer
 	}
 	status, msg := statusOf(err)
+	if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "5")
+	}
 	ev := errorView{
 		Status:    status,
 		Title:     http.StatusText(status),
@@ -119,8 +188,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var werr error
 	switch {
-	case req.Method == http.MethodHead:
-		werr = c.NoContent(status)
 	case wantsJSON(req):
 		werr = c.JSON(status, map[string]any{"error": msg, "status": status})
 	case htmx.GetRequest(c).Partial():
@@ -136,7 +203,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		werr = c.String(status, msg)
 	}
 	if werr != nil {
-		s.log.ErrorContext(req.Context(), "write error response", "status", status, "err", werr, "cause", err)
+		path, secrets := middleware.RedactPath(req.URL.RequestURI())
+		s.log.ErrorContext(req.Context(), "write error response", "status", status, "path", path,
+			"err", middleware.Scrub(werr.Error(), secrets), "cause", middleware.Scrub(err.Error(), secrets))
 		if !c.Response().Committed {
 			_ = c.String(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 		}

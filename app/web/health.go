@@ -27,38 +27,53 @@ func (s *Server) healthShow(c echo.Context) error {
 }
 
 // readyShow answers /readyz: 200 once the database answers, its schema is
-// fully migrated and the cache answers; 503 with the reason otherwise.
+// fully migrated and the cache answers; 503 with the reason otherwise. The
+// reason an anonymous caller reads is generic: the detail (a driver error
+// names the database user, name and address) goes to the server log.
 func (s *Server) readyShow(c echo.Context) error {
 	noStore(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	if reason := s.notReady(ctx); reason != "" {
-		return c.JSON(http.StatusServiceUnavailable, healthStatus{Status: "unavailable", Reason: reason})
+	reason, detail := s.notReady(ctx)
+	if reason == "" {
+		return c.JSON(http.StatusOK, healthStatus{Status: "ready"})
 	}
-	return c.JSON(http.StatusOK, healthStatus{Status: "ready"})
+	if detail != "" {
+		s.log.WarnContext(ctx, "not ready", "reason", reason, "detail", detail)
+		if mayReadDetail(c) {
+			reason += ": " + detail
+		}
+	}
+	return c.JSON(http.StatusServiceUnavailable, healthStatus{Status: "unavailable", Reason: reason})
 }
 
-// notReady returns why the server cannot serve yet, or "" when it can.
-func (s *Server) notReady(ctx context.Context) string {
+// mayReadDetail decides whether the caller may read why the server is not
+// ready in full. Nobody may yet: there are no admin accounts. When there
+// are, a signed-in admin will.
+func mayReadDetail(echo.Context) bool { return false }
+
+// notReady returns why the server cannot serve yet ("" when it can), in
+// words fit for anyone, and the detail behind it for the log.
+func (s *Server) notReady(ctx context.Context) (reason, detail string) {
 	if s.db == nil {
-		return "no database configured"
+		return "no database configured", ""
 	}
 	if err := db.Ping(ctx, s.db); err != nil {
-		return "database unreachable: " + err.Error()
+		return "database unreachable", err.Error()
 	}
 	pending, err := pendingMigrations(ctx, s.db)
 	switch {
 	case errors.Is(err, errNotMigrated):
-		return "database is not migrated: run micboard migrate"
+		return "database is not migrated: run micboard migrate", ""
 	case err != nil:
-		return err.Error()
+		return "database check failed", err.Error()
 	case len(pending) > 0:
-		return "pending migrations: " + strings.Join(pending, ", ")
+		return "database has pending migrations: run micboard migrate", strings.Join(pending, ", ")
 	}
 	if err := s.cache.Ping(ctx); err != nil {
-		return "cache unreachable: " + err.Error()
+		return "cache unreachable", err.Error()
 	}
-	return ""
+	return "", ""
 }
 
 // errNotMigrated reports a database that has never been migrated.

@@ -1,5 +1,14 @@
 package web
 
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"micboard/app/web/middleware"
+)
+
 // Route names. Templates ({{url "home"}}) and redirects (s.redirect) build
 // URLs from these names, never from literal paths.
 const (
@@ -20,24 +29,67 @@ const (
 // routes registers every route of the app; this is the one list of them.
 func (s *Server) routes() {
 	e := s.echo
+	stream := s.streamMiddleware()
+	guess := s.guessLimit()
 
 	// Probes.
-	e.GET("/healthz", s.healthShow).Name = RouteHealthz
-	e.GET("/readyz", s.readyShow).Name = RouteReadyz
+	s.get("/healthz", s.healthShow).Name = RouteHealthz
+	s.get("/readyz", s.readyShow).Name = RouteReadyz
 
 	// Assets.
-	e.GET("/static/*", s.staticServe).Name = RouteStatic
+	s.get("/static/*", s.staticServe).Name = RouteStatic
 
 	// The board: the page, its grid (fetched again after a reconnect), its
 	// live stream, and the channel detail panel.
-	e.GET("/", s.boardShow).Name = RouteHome
-	e.GET("/board/grid", s.boardGrid).Name = RouteBoardGrid
-	e.GET("/board/events", s.boardEvents).Name = RouteBoardEvents
-	e.GET("/channels/:id", s.channelShow).Name = RouteChannel
+	s.get("/", s.boardShow).Name = RouteHome
+	s.get("/board/grid", s.boardGrid).Name = RouteBoardGrid
+	s.get("/board/events", s.boardEvents, stream...).Name = RouteBoardEvents
+	s.get("/channels/:id", s.channelShow).Name = RouteChannel
 
-	// Wall displays: the secret token in the URL is the only credential.
-	e.GET("/kiosk/:token", s.kioskShow).Name = RouteKiosk
-	e.GET("/kiosk/:token/grid", s.kioskGrid).Name = RouteKioskGrid
-	e.GET("/kiosk/:token/events", s.kioskEvents).Name = RouteKioskEvents
-	e.POST("/kiosk/:token/heartbeat", s.kioskHeartbeat).Name = RouteKioskHeartbeat
+	// Wall displays: the secret token in the URL is the only credential, so
+	// wrong guesses are rate-limited per client.
+	s.get("/kiosk/:token", s.kioskShow, guess).Name = RouteKiosk
+	s.get("/kiosk/:token/grid", s.kioskGrid, guess).Name = RouteKioskGrid
+	s.get("/kiosk/:token/events", s.kioskEvents, append([]echo.MiddlewareFunc{guess}, stream...)...).Name = RouteKioskEvents
+	e.POST("/kiosk/:token/heartbeat", s.kioskHeartbeat, guess).Name = RouteKioskHeartbeat
+}
+
+// get registers a GET route and the HEAD route that answers the same
+// status and headers (Echo adds no HEAD by itself; net/http drops the
+// body). It returns the GET route, which carries the name.
+func (s *Server) get(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	s.echo.HEAD(path, h, m...)
+	return s.echo.GET(path, h, m...)
+}
+
+// streamRetryAfter is how long a browser turned away at the stream cap
+// waits before it tries again.
+const streamRetryAfter = 10 * time.Second
+
+// streamMiddleware readies the live stream routes: a cap on how many run
+// at once, and no read or write deadline for their hours-long answers.
+func (s *Server) streamMiddleware() []echo.MiddlewareFunc {
+	limit := s.cfg.MaxStreams
+	if limit <= 0 {
+		limit = defaultMaxStreams
+	}
+	return []echo.MiddlewareFunc{middleware.StreamLimit(limit, streamRetryAfter), middleware.LongLived()}
+}
+
+// Kiosk token guessing: a client gets kioskGuessBurst wrong tokens, then
+// one per kioskGuessEvery. A display with the right token is never slowed.
+const (
+	kioskGuessEvery = 6 * time.Second
+	kioskGuessBurst = 10
+)
+
+// guessLimit counts the answers that say "no such display" (404).
+func (s *Server) guessLimit() echo.MiddlewareFunc {
+	return middleware.GuessLimit(kioskGuessEvery, kioskGuessBurst, func(c echo.Context, err error) bool {
+		if err == nil {
+			return c.Response().Status == http.StatusNotFound
+		}
+		status, _ := statusOf(err)
+		return status == http.StatusNotFound
+	})
 }

@@ -32,6 +32,35 @@ import (
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
 
+// Timeouts bound how long one connection may take over each part of a
+// request, so a client that sends or reads slowly (or not at all) cannot
+// hold a connection and its goroutine for good. Live streams lift the read
+// and write limits for themselves (middleware.LongLived).
+type Timeouts struct {
+	ReadHeader time.Duration // request line and headers
+	Read       time.Duration // the whole request, body included
+	Write      time.Duration // from the end of the headers to the end of the answer
+	Idle       time.Duration // a kept-alive connection between requests
+}
+
+// DefaultTimeouts suit pages and small forms: a request body is at most
+// 2 MB, a page answers in well under a second.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: time.Minute, Idle: 2 * time.Minute}
+
+func (t Timeouts) orDefaults() Timeouts {
+	pick := func(v, def time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	d := DefaultTimeouts
+	return Timeouts{pick(t.ReadHeader, d.ReadHeader), pick(t.Read, d.Read), pick(t.Write, d.Write), pick(t.Idle, d.Idle)}
+}
+
+// defaultMaxStreams applies when a Config was built without Parse.
+const defaultMaxStreams = 5000
+
 // Deps is everything the server needs, built once by main (or a test).
 type Deps struct {
 	Config   config.Config
@@ -42,6 +71,7 @@ type Deps struct {
 	Version  string         // shown in the footer; "dev" when empty
 	Board    *live.Board    // nil: an empty board
 	Store    *store.Store   // nil: one over DB
+	Timeouts Timeouts       // zero fields: DefaultTimeouts
 }
 
 // Server is the HTTP side of Micboard.
@@ -56,6 +86,7 @@ type Server struct {
 	store    *store.Store
 	kiosks   *service.Kiosks
 	tiles    tileCache
+	lastGood lastGoodAnswers // database answers pages fall back on
 	streams  streamHub
 
 	channelPathPrefix string // "/channels/", from the route table
@@ -117,7 +148,7 @@ func New(d Deps) (*Server, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on loopback and private networks only
+	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	if s.views, err = parseTemplates(views.FS, s.templateFuncs()); err != nil {
@@ -141,14 +172,41 @@ func New(d Deps) (*Server, error) {
 		}
 	}
 
+	t := d.Timeouts.orDefaults()
 	s.http = &http.Server{
 		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		// No WriteTimeout: SSE streams stay open for as long as a board is shown.
 	}
 	return s, nil
+}
+
+// ipExtractor finds the client's address: the peer's, unless the peer is a
+// trusted proxy, whose X-Forwarded-For is then believed. Nothing is trusted
+// by default (not even loopback or private networks), since anyone on them
+// could otherwise claim any address.
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// trustedProxy reports a peer listed in MICBOARD_TRUSTED_PROXIES.
+func (s *Server) trustedProxy(ip net.IP) bool {
+	for _, n := range s.cfg.TrustedProxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipGzip leaves event streams (flushed event by event) and range
@@ -188,6 +246,9 @@ func Listen(ctx context.Context, addr string) (net.Listener, error) {
 // Serve answers requests on ln until ctx ends, then shuts down gracefully:
 // no new connections, and in-flight requests get shutdownGrace to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.MaxConnsPerClient > 0 {
+		ln = LimitPerClient(ln, s.cfg.MaxConnsPerClient, s.trustedProxy)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
 	select {

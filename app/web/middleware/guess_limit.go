@@ -22,7 +22,7 @@ func GuessLimit(every time.Duration, burst int, failed func(c echo.Context, err 
 	g := &guessLimiter{every: every, burst: burst, clients: map[string]*guesser{}, now: time.Now}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			key := clientKey(c.RealIP())
+			key := ClientKey(c.RealIP())
 			if wait := g.wait(key); wait > 0 {
 				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
@@ -97,9 +97,9 @@ func (g *guessLimiter) sweep(now time.Time) {
 	}
 }
 
-// clientKey is the address a limit applies to: an IPv4 address, or the /64
+// ClientKey is the address a limit applies to: an IPv4 address, or the /64
 // of an IPv6 one, since one IPv6 client holds a whole /64.
-func clientKey(addr string) string {
+func ClientKey(addr string) string {
 	ip := net.ParseIP(addr)
 	if ip == nil || ip.To4() != nil {
 		return addr

@@ -11,11 +11,12 @@ import (
 )
 
 // LongLived readies a route whose answer lasts for hours (a live board
-// stream) under a server with read and write timeouts. In net/http an
-// expired read deadline cancels the request's context, which would end
-// every stream at the server's ReadTimeout, so the read deadline is
-// cleared; the write deadline is cleared too, because the stream sets its
-// own on every flush.
+// stream) under a server with read and write timeouts. The server's
+// WriteTimeout would cut the stream off, so the write deadline is cleared;
+// the stream sets its own on every flush, to drop a client that stopped
+// reading. The read deadline is cleared too, so an expired one can never
+// end the stream through its request's context (net/http already clears it
+// for a request without a body; this keeps it true for any request).
 func LongLived() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
