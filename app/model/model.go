@@ -308,8 +308,12 @@ type DiscoveryTask struct {
 	LastError       string        `bun:"last_error,notnull"`
 	Scanned         int           `bun:"scanned,notnull"`
 	Found           int           `bun:"found,notnull"`
-	CreatedAt       time.Time     `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt       time.Time     `bun:"updated_at,notnull,default:current_timestamp"`
+	// LeaseOwner names the instance running the task; LeaseExpiresAt is
+	// when another may take it over if the owner stops renewing.
+	LeaseOwner     string     `bun:"lease_owner,notnull"`
+	LeaseExpiresAt *time.Time `bun:"lease_expires_at"`
+	CreatedAt      time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt      time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
 // DiscoveredState is where a found device stands in approval.

@@ -29,8 +29,8 @@ const (
 )
 
 // finishTimeout bounds recording a run's outcome after its context ended, so
-// a cancelled run still leaves its task "failed" rather than "running" (Due
-// never picks a running task again).
+// a cancelled run still leaves its task "failed" rather than "running" until
+// its lease runs out.
 const finishTimeout = 10 * time.Second
 
 var (
@@ -62,7 +62,11 @@ type DiscoveryOptions struct {
 	// Tests use it when those ports cannot be bound.
 	Port int
 	// Every is how often Run looks for due tasks (default 30 s).
-	Every  time.Duration
+	Every time.Duration
+	// Lease is how long a run holds its task without renewing (default
+	// service.DefaultRunLease); a run killed with its process is taken over
+	// once it expires.
+	Lease  time.Duration
 	Logger *slog.Logger
 	// Now is the clock Due is asked with (default time.Now).
 	Now func() time.Time
@@ -116,28 +120,50 @@ type Discoverer struct {
 func NewDiscoverer(st *store.Store, opts DiscoveryOptions) *Discoverer {
 	opts = opts.withDefaults()
 	return &Discoverer{
-		st: st, disc: service.NewDiscovery(st), opts: opts,
+		st: st, disc: service.NewDiscovery(st).WithLease(opts.Lease), opts: opts,
 		log:     opts.Logger.With("component", "discovery"),
 		running: map[int64]bool{},
 	}
 }
 
 // Run runs the due tasks now and then every DiscoveryOptions.Every until ctx
-// ends. Failures are recorded on the tasks and logged; Run itself only stops
-// with ctx.
+// ends, waking earlier when a running task's lease is about to expire so a
+// run that died elsewhere is taken over promptly. Failures are recorded on
+// the tasks and logged; Run itself only stops with ctx.
 func (d *Discoverer) Run(ctx context.Context) {
-	tick := time.NewTicker(d.opts.Every)
-	defer tick.Stop()
 	for {
 		if err := d.RunDue(ctx); err != nil && ctx.Err() == nil {
 			d.log.Warn("discovery round had failures", "err", err)
 		}
+		wait := time.NewTimer(d.nextRound(ctx))
 		select {
 		case <-ctx.Done():
+			wait.Stop()
 			return
-		case <-tick.C:
+		case <-wait.C:
 		}
 	}
+}
+
+// reclaimSlack is added to a lease's expiry before looking again, so the
+// round runs just after the lease has expired rather than just before.
+const reclaimSlack = 250 * time.Millisecond
+
+// nextRound is how long Run waits: Every, or less when a lease expires
+// sooner.
+func (d *Discoverer) nextRound(ctx context.Context) time.Duration {
+	wait := d.opts.Every
+	left, ok, err := d.st.DiscoveryTasks.NextLeaseExpiry(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("look for expiring discovery leases", "err", err)
+		}
+		return wait
+	}
+	if ok {
+		wait = min(wait, max(left, 0)+reclaimSlack)
+	}
+	return wait
 }
 
 // RunDue runs every task that is due now, one at a time, so two scans never
@@ -171,12 +197,26 @@ func (d *Discoverer) RunTask(ctx context.Context, taskID int64) error {
 	defer d.release(taskID)
 
 	t, err := d.disc.StartRun(ctx, taskID)
+	if errors.Is(err, store.ErrLeaseHeld) {
+		return fmt.Errorf("start discovery task %d: %w: %w", taskID, ErrTaskBusy, err)
+	}
 	if err != nil {
 		return fmt.Errorf("start discovery task %d: %w", taskID, err)
 	}
 	log := d.log.With("task", t.ID, "kind", t.Kind, "target", t.Target)
 	started := time.Now()
-	scanned, found, runErr := d.run(ctx, t, log)
+	runCtx, stopRun := context.WithCancelCause(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		d.keepLease(runCtx, taskID, stopRun, log) // not t.ID: the run writes through t
+	}()
+	scanned, found, runErr := d.run(runCtx, t, log)
+	if cause := context.Cause(runCtx); runErr != nil && ctx.Err() == nil && errors.Is(cause, store.ErrLeaseLost) {
+		runErr = cause
+	}
+	stopRun(nil)
+	<-renewed
 
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
@@ -194,6 +234,32 @@ func (d *Discoverer) RunTask(ctx context.Context, taskID int64) error {
 	}
 	log.Info("discovery run finished", "scanned", scanned, "found", found, "took", took)
 	return nil
+}
+
+// keepLease renews the run's lease until ctx ends. A lease taken over by
+// another instance stops the run: that instance is running the task now.
+func (d *Discoverer) keepLease(ctx context.Context, id int64, stop context.CancelCauseFunc, log *slog.Logger) {
+	tk := time.NewTicker(d.disc.RenewEvery())
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		err := d.disc.RenewRun(ctx, id)
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case errors.Is(err, store.ErrLeaseLost):
+			log.Warn("discovery run lost its lease to another instance; stopping", "err", err)
+			stop(err)
+			return
+		default:
+			// The database may be back before the lease runs out; the next
+			// tick tries again.
+			log.Warn("renew discovery lease", "err", err)
+		}
+	}
 }
 
 func (d *Discoverer) claim(id int64) bool {

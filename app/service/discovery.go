@@ -20,14 +20,38 @@ const MaxScanAddresses = 1024
 
 // Discovery holds the rules for finding devices and approving them.
 type Discovery struct {
-	st  *store.Store
-	now func() time.Time
+	st    *store.Store
+	now   func() time.Time
+	owner string        // names this instance on the leases it takes
+	lease time.Duration // how long a run's claim lasts without renewal
 }
 
-// NewDiscovery returns the discovery service.
+// DefaultRunLease is how long a discovery run holds its task without
+// renewing: long enough to ride out a slow database, short enough that a
+// run killed with its process is taken over within a minute.
+const DefaultRunLease = 30 * time.Second
+
+// NewDiscovery returns the discovery service. Each one is its own lease
+// owner, so two instances (or a command-line run beside a server) never
+// run the same task at once.
 func NewDiscovery(st *store.Store) *Discovery {
-	return &Discovery{st: st, now: time.Now}
+	return &Discovery{st: st, now: time.Now, owner: newOwnerID(), lease: DefaultRunLease}
 }
+
+// WithLease sets how long a run's claim lasts without renewal; runs renew
+// it at a third of that (RenewEvery).
+func (s *Discovery) WithLease(d time.Duration) *Discovery {
+	if d > 0 {
+		s.lease = d
+	}
+	return s
+}
+
+// RenewEvery is how often a running task must call RenewRun.
+func (s *Discovery) RenewEvery() time.Duration { return s.lease / 3 }
+
+// Owner names this service's runs on their tasks' leases.
+func (s *Discovery) Owner() string { return s.owner }
 
 // TaskInput is a new or edited discovery task.
 type TaskInput struct {
@@ -47,6 +71,9 @@ func (in *TaskInput) validate() error {
 	}
 	v := validator{}
 	v.check(in.Name != "", "name", "give the task a name")
+	if err := model.CheckLabel(in.Name, 100); in.Name != "" && err != nil {
+		v.check(false, "name", err.Error())
+	}
 	v.check(in.Kind.Valid(), "kind", "must be manual, cidr, slp or mdns")
 	v.check(in.Vendor == "" || in.Vendor == model.VendorShure || in.Vendor == model.VendorSennheiser, "vendor", "must be shure or sennheiser")
 	v.check(in.IntervalSeconds >= 60, "interval", "at least 60 seconds")
@@ -153,28 +180,32 @@ func (s *Discovery) setVendor(ctx context.Context, t *model.DiscoveryTask, code 
 	return nil
 }
 
-// StartRun marks a task running.
+// StartRun claims a task and marks it running under this service's lease.
+// A task running elsewhere under a live lease is refused with
+// store.ErrLeaseHeld; one whose lease expired (its run died) is taken over.
 func (s *Discovery) StartRun(ctx context.Context, id int64) (*model.DiscoveryTask, error) {
-	t, err := s.st.DiscoveryTasks.Get(ctx, id)
+	t, err := s.st.DiscoveryTasks.Claim(ctx, id, s.owner, s.lease, s.now())
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	t.Status, t.LastRunAt, t.LastError, t.Scanned, t.Found = model.TaskRunning, &now, "", 0, 0
-	return t, s.st.DiscoveryTasks.Update(ctx, t)
+	return t, nil
 }
 
-// FinishRun records a run's outcome.
+// RenewRun keeps this service's claim on a running task alive; it returns
+// store.ErrLeaseLost when the task was taken over meanwhile.
+func (s *Discovery) RenewRun(ctx context.Context, id int64) error {
+	return s.st.DiscoveryTasks.Renew(ctx, id, s.owner, s.lease)
+}
+
+// FinishRun records a run's outcome and releases the claim. When the claim
+// was lost (another instance took the task over) nothing is written and
+// store.ErrLeaseLost is returned: the newer run's outcome is the one to keep.
 func (s *Discovery) FinishRun(ctx context.Context, id int64, scanned, found int, runErr error) error {
-	t, err := s.st.DiscoveryTasks.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	t.Status, t.Scanned, t.Found, t.LastError = model.TaskSuccess, scanned, found, ""
+	status, lastErr := model.TaskSuccess, ""
 	if runErr != nil {
-		t.Status, t.LastError = model.TaskFailed, runErr.Error()
+		status, lastErr = model.TaskFailed, runErr.Error()
 	}
-	return s.st.DiscoveryTasks.Update(ctx, t)
+	return s.st.DiscoveryTasks.Finish(ctx, id, s.owner, status, scanned, found, lastErr)
 }
 
 // Found is a device a discovery run saw.

@@ -49,12 +49,17 @@ func (r *DiscoveryTasks) Update(ctx context.Context, t *model.DiscoveryTask) err
 }
 
 // Due lists enabled tasks that are not running and whose interval has passed
-// since their last run at now (never-run tasks are due at once).
+// since their last run at now (never-run tasks are due at once), and running
+// tasks whose lease has expired: their run died unfinished, so they are due
+// at once rather than an interval later.
 func (r *DiscoveryTasks) Due(ctx context.Context, now time.Time) ([]*model.DiscoveryTask, error) {
 	var out []*model.DiscoveryTask
 	err := r.db.NewSelect().Model(&out).
-		Where("dt.enabled AND dt.status <> 'running'").
-		Where("dt.last_run_at IS NULL OR dt.last_run_at + make_interval(secs => dt.interval_seconds) <= ?", now).
+		Where("dt.enabled").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("dt.status <> 'running' AND (dt.last_run_at IS NULL OR dt.last_run_at + make_interval(secs => dt.interval_seconds) <= ?)", now).
+				WhereOr("dt.status = 'running' AND dt.lease_expires_at <= now()")
+		}).
 		OrderExpr("dt.last_run_at NULLS FIRST").Order("dt.id").Scan(ctx)
 	if err != nil {
 		return nil, wrap(err, "list due discovery tasks")
