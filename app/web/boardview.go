@@ -78,12 +78,12 @@ type viewFilter struct {
 	pos   map[int64]int // channel id → index in the group
 }
 
-// resolveView loads what a view needs from the database: the location
-// subtree and the group.
+// resolveView loads what a view needs from the database (or its last good
+// answer, lastgood.go): the location subtree and the group.
 func (s *Server) resolveView(ctx context.Context, q boardQuery) (*viewFilter, error) {
 	f := &viewFilter{q: q}
 	if q.Location > 0 {
-		locs, err := s.store.Locations.Query().List(ctx)
+		locs, err := s.allLocations(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +93,7 @@ func (s *Server) resolveView(ctx context.Context, q boardQuery) (*viewFilter, er
 		}
 	}
 	if q.Group > 0 {
-		g, err := s.store.BoardGroups.ByNumber(ctx, q.Group)
+		g, err := s.boardGroup(ctx, q.Group)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, badQuery{fmt.Sprintf("group %d is not set up", q.Group)}
 		}

@@ -31,7 +31,7 @@ func (s *Server) kioskAuth(c echo.Context) (*model.Kiosk, error) {
 	if s.kiosks == nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound)
 	}
-	k, err := s.kiosks.Authenticate(c.Request().Context(), c.Param("token"))
+	k, err := s.authenticateKiosk(c.Request().Context(), c.Param("token"))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "This display address is not known. Ask an admin for the current one.")
 	}
