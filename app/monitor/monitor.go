@@ -268,7 +268,9 @@ func backoff(failures int, lo, hi time.Duration) time.Duration {
 // session runs one connection: dial, read until the link fails.
 func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger, wasOnline *bool) error {
 	t := sup.tgt
-	cfg := device.Config{Host: t.Host, Port: t.Port, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: log}
+	// The driver names its vendor and address itself; handing it the
+	// supervisor's logger (which has the address too) would log it twice.
+	cfg := device.Config{Host: t.Host, Port: t.Port, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: m.log.With("receiver", t.ID)}
 	drv, err := device.New(t.Vendor, cfg)
 	if err != nil {
 		return err
