@@ -63,8 +63,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 }
 
 // Serve runs the monitor, the persister and the board clock, and serves
-// HTTP on ln until ctx ends; then it stops them all and waits for them.
+// HTTP on ln (and the profiler, when Config.PprofListen is set) until ctx
+// ends; then it stops them all and waits for them.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if addr := s.opts.Config.PprofListen; addr != "" {
+		_, stopPprof, err := startPprof(ctx, addr, s.log.With("component", "pprof"))
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer stopPprof()
+	}
 	mo := s.opts.Monitor
 	if mo.MeterRate == 0 {
 		mo.MeterRate = s.opts.Config.MeterRate
