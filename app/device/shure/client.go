@@ -28,6 +28,18 @@ const linkSlack = 5 * time.Second
 // few KiB.
 const readBuffer = 32 << 10
 
+// A link that delivers more than MaxNoise bytes that frame or decode as
+// nothing within NoiseWindow is dropped and dialled again. Memory is already
+// bounded (the splitter keeps at most MaxMessage), but a receiver spewing
+// junk between real messages would otherwise be read forever: a fresh
+// session is the one thing that resets a confused firmware or a crossed
+// connection. A real receiver sends a few KiB of answers per refresh, so
+// the threshold is far above anything legitimate.
+const (
+	MaxNoise    = 256 << 10
+	NoiseWindow = 10 * time.Second
+)
+
 // Client is a device.Driver for one Shure receiver over TCP.
 type Client struct {
 	cfg  device.Config
@@ -167,6 +179,9 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		sp  Splitter
 		dec = Decoder{Family: c.Family()}
 		buf = make([]byte, readBuffer)
+
+		noise      int // unreadable bytes in the current window
+		noiseSince = time.Now()
 	)
 	for {
 		if err := conn.SetReadDeadline(time.Now().Add(c.cfg.LinkTimeout)); err != nil {
@@ -179,7 +194,13 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		}
 		n, err := conn.Read(buf)
 		if n > 0 {
-			c.handle(buf[:n], &sp, &dec, fn)
+			if now := time.Now(); now.Sub(noiseSince) > NoiseWindow {
+				noise, noiseSince = 0, now
+			}
+			if noise += c.handle(buf[:n], &sp, &dec, fn); noise > MaxNoise {
+				c.log.Warn("receiver sends unreadable data, reconnecting", "bytes", noise, "window", NoiseWindow)
+				return fmt.Errorf("shure %s: %d unreadable bytes within %v: %w", c.addr, noise, NoiseWindow, device.ErrLinkDead)
+			}
 		}
 		if err == nil {
 			continue
@@ -204,12 +225,20 @@ func (c *Client) stopReason(ctx, runCtx context.Context) error {
 	return context.Cause(runCtx)
 }
 
-func (c *Client) handle(p []byte, sp *Splitter, dec *Decoder, fn func(device.Reading)) {
+// handle decodes one read and returns how many of its bytes were noise:
+// dropped while framing or framed into a message that does not decode.
+func (c *Client) handle(p []byte, sp *Splitter, dec *Decoder, fn func(device.Reading)) int {
 	r := device.Reading{At: time.Now()}
+	dropped := sp.Dropped
+	malformed := 0
 	sp.Feed(p, func(msg []byte) {
 		kind, err := dec.Decode(&r, msg)
 		switch {
 		case err != nil:
+			malformed += len(msg) + 2 // with its '<' and '>'
+			if len(msg) > 200 {
+				msg = msg[:200] // a log line, not a copy of the junk
+			}
 			c.log.Debug("ignoring malformed message", "msg", string(msg), "err", err)
 		case kind == KindError:
 			// A firmware that does not know one of our queries answers
@@ -228,6 +257,7 @@ func (c *Client) handle(p []byte, sp *Splitter, dec *Decoder, fn func(device.Rea
 	if !r.Empty() {
 		fn(r)
 	}
+	return sp.Dropped - dropped + malformed
 }
 
 // refreshLoop re-asks names and battery every RefreshInterval, because not
