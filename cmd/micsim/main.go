@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		host       = fs.String("host", sim.DefaultHost, "address to listen on")
 		maxClients = fs.Int("max-clients", sim.DefaultMaxClients, "concurrent clients per Shure receiver")
 		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		jitter     = fs.Float64("meter-jitter", 0, "dB each Shure meter sample's audio wobbles around its level (RF a third of it), as live audio does; 0 repeats the level")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fleet, err := sim.StartFleet(sim.FleetConfig{
 		Receivers: *receivers, Models: codes, Host: *host, BasePort: *basePort,
-		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, Logger: log,
+		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, MeterJitter: *jitter, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)

@@ -20,7 +20,9 @@ type FleetConfig struct {
 	Seed       uint64   // everything generated follows from it
 	Clock      Clock    // default RealClock; tests pass a *ManualClock
 	MaxClients int      // per Shure receiver, default 5
-	Logger     *slog.Logger
+	// MeterJitter: see ReceiverConfig.
+	MeterJitter float64
+	Logger      *slog.Logger
 }
 
 // Fleet is a set of simulated receivers driven by one scenario engine.
@@ -66,7 +68,7 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		}
 		r, err := newReceiver(ReceiverConfig{
 			Model: cfg.Models[i%len(cfg.Models)], Host: cfg.Host, Port: port, Seed: cfg.Seed, Index: i,
-			Clock: cfg.Clock, MaxClients: cfg.MaxClients, Logger: cfg.Logger,
+			Clock: cfg.Clock, MaxClients: cfg.MaxClients, MeterJitter: cfg.MeterJitter, Logger: cfg.Logger,
 		}, nm)
 		if err == nil {
 			err = r.start()

@@ -51,7 +51,25 @@ type ReceiverConfig struct {
 	Index        int      // position in a fleet; salts the seed so receivers differ
 	Clock        Clock    // default RealClock
 	MaxClients   int      // Shure: concurrent TCP clients served (default 5)
-	Logger       *slog.Logger
+	// MeterJitter (dB) moves each meter sample's audio by up to that much
+	// and RF by a third of it around the channel's level, as speech and a
+	// walking performer do; 0 repeats the level until the scenario moves it.
+	MeterJitter float64
+	Logger      *slog.Logger
+}
+
+// sampled returns the channel as one meter sample sees it: with jitter, the
+// levels wobble around where the scenario holds them. r.mu held.
+func (r *Receiver) sampled(c *channel) *channel {
+	if r.jitter == 0 || !c.txOn {
+		return c
+	}
+	s := *c
+	wob := func(span float64) float64 { return (r.wobble.Float64()*2 - 1) * span }
+	s.audio = min(0, c.audio+wob(r.jitter))
+	s.rfA += wob(r.jitter / 3)
+	s.rfB += wob(r.jitter / 3)
+	return &s
 }
 
 // ChannelState is a snapshot of one channel, in physical units.
@@ -180,6 +198,8 @@ type Receiver struct {
 	stopped  bool
 	restoreT Timer
 	junk     *rand.Rand
+	jitter   float64
+	wobble   *rand.Rand // meter jitter, apart from junk so scripted garbage stays the same
 	srv      protoServer
 }
 
@@ -230,6 +250,8 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 		name:       cfg.Name,
 		serial:     cfg.Serial,
 		junk:       rand.New(rand.NewPCG(cfg.Seed, 0x4a554e4b00000000|idx)),
+		jitter:     max(0, cfg.MeterJitter),
+		wobble:     rand.New(rand.NewPCG(cfg.Seed, 0x574f42424c450000|idx)),
 	}
 	if r.name == "" {
 		r.name = nm.deviceName(cfg.Index)

@@ -390,7 +390,7 @@ func (s *shureServer) setMeters(c *shureClient, targets []int, rate int) {
 			chn := r.ch[ch-1]
 			peak := chn.txOn && c.peakSeen[ch-1] != chn.clipSeq
 			c.peakSeen[ch-1] = chn.clipSeq
-			s.send(c, fmt.Sprintf("SAMPLE %d ALL %s", ch, shureSample(r.spec.fam, chn, peak)))
+			s.send(c, fmt.Sprintf("SAMPLE %d ALL %s", ch, shureSample(r.spec.fam, r.sampled(chn), peak)))
 		}
 	})
 	c.meters = append(c.meters, g)

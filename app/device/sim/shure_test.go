@@ -446,3 +446,29 @@ func TestTokenize(t *testing.T) {
 		}
 	}
 }
+
+// With jitter, samples wobble around the channel's level as live audio does;
+// without it, a level the scenario holds repeats sample after sample.
+func TestShureMeterJitter(t *testing.T) {
+	for _, jitter := range []float64{0, 6} {
+		r, clk := startTest(t, ReceiverConfig{Model: "ulxd4d", MeterJitter: jitter})
+		c := dialShure(t, r.Addr())
+		c.send("< SET 1 METER_RATE 00100 >")
+		c.expect("REP 1 METER_RATE 00100")
+		seen := map[string]bool{}
+		for i := 0; i < 10; i++ {
+			clk.Advance(100 * time.Millisecond)
+			m, err := c.next(time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[m] = true
+		}
+		switch {
+		case jitter == 0 && len(seen) != 1:
+			t.Errorf("no jitter: %d different samples, want the same one: %v", len(seen), seen)
+		case jitter > 0 && len(seen) < 4:
+			t.Errorf("jitter %v dB: only %d different samples in 10: %v", jitter, len(seen), seen)
+		}
+	}
+}
