@@ -325,7 +325,7 @@ func TestStreamSendsOnlyChangedTilesAndMeters(t *testing.T) {
 	// A meter change sends only that tile's meter line, batched.
 	r.apply(2, func(c *device.ChannelReading) { c.AudioLevelDBFS = device.Some(-10.0) })
 	name, data = s.next(t, func(n string) bool { return n != "ping" })
-	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d RF:- AF:84", id2) {
+	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d - 84", id2) {
 		t.Fatalf("meter change sent %s: %q", name, data)
 	}
 	// Meters that draw the same as the page shows are not sent again.
@@ -337,7 +337,7 @@ func TestStreamSendsOnlyChangedTilesAndMeters(t *testing.T) {
 		c.Diversity = device.Some("BX")
 	})
 	name, data = s.next(t, func(n string) bool { return n != "ping" })
-	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d A:50 B:0:x AF:34", id2) {
+	if name != "meters" || strings.TrimSpace(data) != fmt.Sprintf("%d A:50 B:0x AF:34", id2) {
 		t.Fatalf("second meter change sent %s: %q", name, data)
 	}
 

@@ -284,12 +284,12 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 			line = meterLine(id, tileMeters(t, feed.opts, offline(t)))
 			lines[key] = line
 		}
-		if feed.meters[id] == line {
+		last := feed.meters[id]
+		if last == line {
 			continue // draws the same as what the page shows
 		}
 		feed.meters[id] = line
-		batch.WriteString(line)
-		batch.WriteByte('\n')
+		addMeterLine(&batch, line, sameLabels(last, line))
 	}
 	if batch.Len() > 0 {
 		appendEvent(out, "meters", batch.Bytes())
@@ -339,12 +339,23 @@ func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now ti
 			appendEvent(out, "t"+strconv.FormatInt(t.ChannelID, 10), []byte(r.html()))
 			continue
 		}
-		batch.WriteString(meterLine(t.ChannelID, tileMeters(&t, feed.opts, offline(&t))))
-		batch.WriteByte('\n')
+		addMeterLine(&batch, meterLine(t.ChannelID, tileMeters(&t, feed.opts, offline(&t))), false)
 	}
 	if batch.Len() > 0 {
 		appendEvent(out, "meters", batch.Bytes())
 	}
+}
+
+// addMeterLine adds a tile's meters to a "meters" batch: one line of data,
+// tiles separated by ";", labels left out where the page has them already.
+func addMeterLine(batch *bytes.Buffer, line string, labelsKnown bool) {
+	if batch.Len() > 0 {
+		batch.WriteByte(';')
+	}
+	if labelsKnown {
+		line = withoutLabels(line)
+	}
+	batch.WriteString(line)
 }
 
 // appendEvent encodes one server-sent event; each line of data gets its own

@@ -181,8 +181,8 @@ func quantise(pct int) int {
 }
 
 // meterLine encodes a tile's meters for the live stream's batched "meters"
-// event, one line per tile: "ID LABEL:PCT[:x] ..." (x: dimmed; PCT "-": no
-// bar). About 20 bytes instead of a 400-byte fragment per tile and second.
+// event: "ID LABEL:PCT[x] ..." (x: dimmed; PCT "-": no bar). About 20 bytes
+// instead of a 400-byte fragment per tile and sample.
 func meterLine(id int64, rows []meterRow) string {
 	var b strings.Builder
 	b.WriteString(strconv.FormatInt(id, 10))
@@ -196,8 +196,42 @@ func meterLine(id int64, rows []meterRow) string {
 		}
 		b.WriteString(strconv.Itoa(r.Pct))
 		if !r.Active {
-			b.WriteString(":x")
+			b.WriteByte('x')
 		}
+	}
+	return b.String()
+}
+
+// sameLabels reports whether two meter lines label their rows alike, so the
+// second can go out without its labels (the page keeps the ones it shows).
+func sameLabels(a, b string) bool {
+	fa, fb := strings.Fields(a), strings.Fields(b)
+	if len(fa) != len(fb) {
+		return false
+	}
+	for i := 1; i < len(fa); i++ {
+		la, _, _ := strings.Cut(fa[i], ":")
+		lb, _, _ := strings.Cut(fb[i], ":")
+		if la != lb {
+			return false
+		}
+	}
+	return true
+}
+
+// withoutLabels shortens a meter line to "ID PCT[x] ...": at 1,000 channels
+// sampled ten times a second the labels would be a third of the bytes.
+func withoutLabels(line string) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	for i, f := range strings.Fields(line) {
+		if i > 0 {
+			b.WriteByte(' ')
+			if _, v, ok := strings.Cut(f, ":"); ok {
+				f = v
+			}
+		}
+		b.WriteString(f)
 	}
 	return b.String()
 }

@@ -77,3 +77,33 @@ func TestTileViewFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
+	rows := []meterRow{{Label: "A", Pct: 50, Active: true, Bar: true}, {Label: "B", Pct: 0, Bar: true}, {Label: "AF", Pct: 34, Active: true, Bar: true}}
+	line := meterLine(7, rows)
+	if line != "7 A:50 B:0x AF:34" {
+		t.Fatalf("line %q", line)
+	}
+	if got := withoutLabels(line); got != "7 50 0x 34" {
+		t.Fatalf("without labels %q", got)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"7 A:50 B:0x AF:34", "7 A:52 B:4 AF:30", true},
+		{"7 A:50 AF:34", "7 B:50 AF:34", false},     // the other antenna now
+		{"7 RF:- AF:34", "7 A:50 B:50 AF:34", false}, // a row more
+		{"", "7 A:50", false},                        // nothing sent yet
+	} {
+		if got := sameLabels(c.a, c.b); got != c.same {
+			t.Errorf("sameLabels(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+	if q := quantise(83); q != 84 {
+		t.Errorf("quantise(83) = %d", q)
+	}
+	if q := quantise(100); q != 100 {
+		t.Errorf("quantise(100) = %d", q)
+	}
+}

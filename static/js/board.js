@@ -27,25 +27,30 @@
     };
   }
 
-  // Meters arrive batched, one line per tile: "ID LABEL:PCT[:x] ..." (x:
-  // dimmed, PCT "-": no bar yet), the same rows partials/tile_meters draws.
+  // Meters arrive batched on one line, tiles separated by ";":
+  // "ID [LABEL:]PCT[x] ..." (x: dimmed, PCT "-": no bar yet), the same rows
+  // partials/tile_meters draws. A row without a label keeps the one shown.
   function applyMeters(data) {
-    var lines = data.split('\n');
-    for (var i = 0; i < lines.length; i++) {
-      var parts = lines[i].split(' ');
+    var tiles = data.split(';');
+    for (var i = 0; i < tiles.length; i++) {
+      var parts = tiles[i].trim().split(' ');
       var box = document.getElementById('m-' + parts[0]);
       if (!box) continue;
       var rows = parts.slice(1);
       if (box.children.length !== rows.length * 2) rebuildMeters(box, rows.length);
       for (var j = 0; j < rows.length; j++) {
-        var f = rows[j].split(':');
+        var row = rows[j], colon = row.indexOf(':');
         var label = box.children[j * 2], track = box.children[j * 2 + 1];
-        if (label.textContent !== f[0]) label.textContent = f[0];
+        if (colon >= 0) {
+          if (label.textContent !== row.slice(0, colon)) label.textContent = row.slice(0, colon);
+          row = row.slice(colon + 1);
+        }
         var bar = track.firstElementChild;
-        if (f[1] === '-') { if (bar) track.removeChild(bar); continue; }
+        if (row === '-') { if (bar) track.removeChild(bar); continue; }
         if (!bar) { bar = document.createElement('span'); track.appendChild(bar); }
-        bar.style.width = f[1] + '%';
-        bar.className = f[2] === 'x' ? 'opacity-40' : '';
+        var dim = row.charAt(row.length - 1) === 'x';
+        bar.style.width = parseInt(row, 10) + '%';
+        bar.className = dim ? 'opacity-40' : '';
       }
     }
   }
