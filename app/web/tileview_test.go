@@ -92,7 +92,7 @@ func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
 		same bool
 	}{
 		{"7 A:50 B:0x AF:34", "7 A:52 B:4 AF:30", true},
-		{"7 A:50 AF:34", "7 B:50 AF:34", false},     // the other antenna now
+		{"7 A:50 AF:34", "7 B:50 AF:34", false},      // the other antenna now
 		{"7 RF:- AF:34", "7 A:50 B:50 AF:34", false}, // a row more
 		{"", "7 A:50", false},                        // nothing sent yet
 	} {
