@@ -2,10 +2,13 @@ package live_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"micboard/app/db"
 	"micboard/app/db/dbtest"
 	"micboard/app/device"
 	"micboard/app/live"
@@ -13,6 +16,8 @@ import (
 	"micboard/app/service"
 	"micboard/app/store"
 )
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // clock is a hand-moved clock.
 type clock struct {
@@ -312,5 +317,50 @@ func TestChangesSinceFollowsTheJournal(t *testing.T) {
 	}
 	if _, ok := b.ChangesSince(next, func(int64, live.Change) {}); ok {
 		t.Fatal("a reader 70,000 changes behind was not told to re-sync")
+	}
+}
+
+// While PostgreSQL is away the persister keeps what changed (bounded by the
+// board: one entry per channel) and writes it when the database returns.
+func TestPersisterKeepsChangesThroughAnOutage(t *testing.T) {
+	ctx := context.Background()
+	dbURL := dbtest.NewURL(t)
+	bdb, err := db.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	st := store.New(bdb)
+	rx, _, err := service.NewDevices(st).UpsertFromReport(ctx, service.DeviceReport{
+		Vendor: "shure", Host: "127.0.0.1", Port: 2202, Model: "ULXD4D", Name: "Rack A",
+		Channels: []service.ChannelReport{{Number: 1, Name: "HH01 Fatai"}, {Number: 2, Name: "BP02_Ana"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := live.NewBoard(live.Options{})
+	if err := b.Load(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	p := &live.Persister{Board: b, Store: st, StateEvery: 50 * time.Millisecond, MeterEvery: time.Hour, Logger: quietLog}
+	go func() { p.Run(pctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	time.Sleep(20 * time.Millisecond) // let it subscribe
+
+	restore := dbtest.Outage(t, dbURL)
+	for bars := 5; bars >= 1; bars-- {
+		b.Apply(rx.ID, reading(time.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(bars) }))
+		b.Apply(rx.ID, reading(time.Now(), 2, func(c *device.ChannelReading) { c.BatteryBars = device.Some(bars) }))
+		time.Sleep(60 * time.Millisecond) // a write is tried, and fails, between changes
+	}
+	restore()
+	for ch := 1; ch <= 2; ch++ {
+		id, _ := b.ChannelID(rx.ID, ch)
+		waitFor(t, func() bool {
+			tx, err := st.Transmitters.ByChannel(ctx, id)
+			return err == nil && tx.BatteryBars != nil && *tx.BatteryBars == 1
+		})
 	}
 }

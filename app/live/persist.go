@@ -41,6 +41,7 @@ func (p *Persister) Run(ctx context.Context) {
 	lastMeter := time.Now()
 	dirtyState := map[int64]bool{}
 	dirtyMeter := map[int64]bool{}
+	failing := false
 	collect := func() {
 		for id, c := range sub.Take() {
 			if c&ChangeState != 0 {
@@ -67,11 +68,26 @@ func (p *Persister) Run(ctx context.Context) {
 			lastMeter = time.Now()
 		}
 		clear(dirtyState)
-		if len(ids) > 0 {
-			if err := p.write(ctx, ids); err != nil {
-				p.Logger.Warn("persist board", "channels", len(ids), "err", err)
-			}
+		if len(ids) == 0 {
+			return
 		}
+		if err := p.write(ctx, ids); err != nil && ctx.Err() == nil {
+			// Keep them dirty: the board holds their latest state, so what
+			// waits is bounded by the number of channels and nothing is
+			// lost while the database is away; it is written on its return.
+			for _, id := range ids {
+				dirtyState[id] = true
+			}
+			if !failing {
+				p.Logger.Warn("persist board: keeping changes until the database answers", "channels", len(ids), "err", err)
+			}
+			failing = true
+			return
+		}
+		if failing {
+			p.Logger.Info("persist board: database answers again; pending changes written", "channels", len(ids))
+		}
+		failing = false
 	}
 	for {
 		select {
@@ -87,20 +103,24 @@ func (p *Persister) Run(ctx context.Context) {
 }
 
 // write stores the current state of the given channels.
+// A database that hangs instead of refusing must not stop the persister
+// from collecting; the next flush tries again.
+const writeTimeout = 10 * time.Second
+
 func (p *Persister) write(ctx context.Context, ids []int64) error {
-	rows := make([]*model.Transmitter, 0, len(ids))
-	for _, id := range ids {
-		t, ok := p.Board.Tile(id)
-		if !ok {
-			continue
-		}
-		if p.names[id] != t.DeviceName {
-			if err := p.Store.Channels.SetDeviceFacts(ctx, id, t.DeviceName, t.FrequencyKHz); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	tiles := p.Board.TilesByID(ids)
+	rows := make([]*model.Transmitter, 0, len(tiles))
+	for i := range tiles {
+		t := &tiles[i]
+		if p.names[t.ChannelID] != t.DeviceName {
+			if err := p.Store.Channels.SetDeviceFacts(ctx, t.ChannelID, t.DeviceName, t.FrequencyKHz); err != nil {
 				return err
 			}
-			p.names[id] = t.DeviceName
+			p.names[t.ChannelID] = t.DeviceName
 		}
-		rows = append(rows, transmitterRow(&t))
+		rows = append(rows, transmitterRow(t))
 	}
 	return p.Store.Transmitters.Upsert(ctx, rows...)
 }

@@ -256,7 +256,7 @@ func TestReadyzKeepsDatabaseDetailInTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	breakDatabase(t, dbURL)
+	dbtest.Outage(t, dbURL)
 	name := strings.TrimPrefix(must(url.Parse(dbURL)).Path, "/")
 
 	res, body := get(t, s, "/readyz", nil)

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,13 +199,13 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-func adminExec(ctx context.Context, stmt string) error {
+func adminExec(ctx context.Context, stmt string, args ...any) error {
 	conn, err := pgx.Connect(ctx, ServerURL())
 	if err != nil {
 		return fmt.Errorf("connect to test database server %s: %w", db.Redact(ServerURL()), err)
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, stmt)
+	_, err = conn.Exec(ctx, stmt, args...)
 	return err
 }
 
@@ -217,4 +218,35 @@ func randomSuffix() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Outage makes the database at dbURL refuse every connection, old and new,
+// the way an outage looks from Micboard, without touching the PostgreSQL
+// server other tests share. The returned function ends the outage (it also
+// runs at cleanup).
+func Outage(t testing.TB, dbURL string) (restore func()) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	ident := pgx.Identifier{name}.Sanitize()
+	ctx := context.Background()
+	if err := adminExec(ctx, "ALTER DATABASE "+ident+" WITH ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatalf("refuse connections: %v", err)
+	}
+	if err := adminExec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
+		t.Fatalf("terminate connections: %v", err)
+	}
+	var once sync.Once
+	restore = func() {
+		once.Do(func() {
+			if err := adminExec(ctx, "ALTER DATABASE "+ident+" WITH ALLOW_CONNECTIONS true"); err != nil {
+				t.Errorf("allow connections again: %v", err)
+			}
+		})
+	}
+	t.Cleanup(restore)
+	return restore
 }
