@@ -29,8 +29,9 @@ func soak() bool { return os.Getenv("MICBOARD_SOAK") == "1" }
 // mixed in. The monitor's memory stays flat, the link is dropped and dialled
 // again, and the other receivers on the same monitor keep updating the board
 // all along.
+//
+// It does not run in parallel: it measures the process's live heap.
 func TestFaultGarbageReceiver(t *testing.T) {
-	t.Parallel()
 	others := []string{"ad4q", "ulxd4d", "ewdx4"}
 	r := startRig(t, append([]string{"ulxd4q"}, others...)...)
 	for code := range r.rxs {

@@ -27,9 +27,10 @@ type Discovery struct {
 }
 
 // DefaultRunLease is how long a discovery run holds its task without
-// renewing: long enough to ride out a slow database, short enough that a
-// run killed with its process is taken over within a minute.
-const DefaultRunLease = 30 * time.Second
+// renewing (it renews every 5 s): long enough to ride out a slow database,
+// short enough that a run killed with its process is taken over within
+// seconds of a restart. Losing it to a stall costs at most one repeated scan.
+const DefaultRunLease = 15 * time.Second
 
 // NewDiscovery returns the discovery service. Each one is its own lease
 // owner, so two instances (or a command-line run beside a server) never
