@@ -21,7 +21,7 @@ CSS_IN   := static/css/input.css
 CSS_OUT  := static/css/app.css
 JS_OUT   := static/js/htmx.min.js static/js/sse.js
 
-.PHONY: help deps browser-deps assets db build migrate run test bench screenshots fmt vet clean
+.PHONY: help deps browser-deps assets db build migrate run test soak bench screenshots fmt vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ run: deps assets db build migrate ## set everything up and serve on :8058 (with 
 
 test: deps db browser-deps ## run every test against a real PostgreSQL, with the race detector (browser tests too)
 	$(GO) test -race -count=1 ./...
+
+soak: deps db ## run the long forms of the fault campaign (junk floods, fleet outages, SIGKILL loops; several minutes)
+	MICBOARD_SOAK=1 $(GO) test -race -count=1 -timeout 30m -run 'Fault' -v ./app/monitor/ ./cmd/micboard/
 
 bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
