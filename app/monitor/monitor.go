@@ -32,6 +32,10 @@ type Options struct {
 	BackoffMin, BackoffMax time.Duration
 	// LinkTimeout overrides the driver's dead-link timeout (0: the driver's).
 	LinkTimeout time.Duration
+	// OfflineGrace is how long a receiver that was online may stay
+	// unreachable before it is shown offline (default 2 s; negative: at
+	// once). A link that drops and reconnects within it is no false alarm.
+	OfflineGrace time.Duration
 	Logger      *slog.Logger
 }
 
@@ -60,6 +64,9 @@ func New(st *store.Store, board *live.Board, opts Options) *Manager {
 	}
 	if opts.HeartbeatEvery <= 0 {
 		opts.HeartbeatEvery = 5 * time.Second
+	}
+	if opts.OfflineGrace == 0 {
+		opts.OfflineGrace = 2 * time.Second
 	}
 	if opts.BackoffMin <= 0 {
 		opts.BackoffMin = 500 * time.Millisecond
@@ -93,6 +100,15 @@ type supervisor struct {
 
 	mu  sync.Mutex
 	drv device.Driver // the connected session's driver, nil between sessions
+
+	// A lost link is declared (board and database say offline) only when
+	// it stays lost for OfflineGrace, so a reconnect within it is no false
+	// alarm. gmu is held while declaring, so a return cannot interleave.
+	lastMsg  atomic.Int64 // unix nanos of the last reading, over all sessions
+	gmu      sync.Mutex
+	grace    *time.Timer
+	gen      uint64 // bumps when the receiver is heard again
+	declared bool
 }
 
 // setDriver records the live session's driver (nil when it ends).
@@ -227,14 +243,14 @@ func (m *Manager) supervise(ctx context.Context, sup *supervisor) {
 		if ctx.Err() != nil {
 			return
 		}
+		if wasOnline {
+			failures = 0 // a healthy session ends the last outage's backoff
+		}
 		failures++
 		if wasOnline || failures == 1 {
 			log.Warn("receiver link lost", "err", err)
 		}
-		m.board.SetOnline(t.ID, false)
-		if _, serr := m.devs.SyncStatus(context.WithoutCancel(ctx), t.ID, false, errText(err)); serr != nil {
-			log.Warn("record offline", "err", serr)
-		}
+		m.linkLost(ctx, sup, log, err, wasOnline)
 		wasOnline = false
 		delay := backoff(failures, m.opts.BackoffMin, m.opts.BackoffMax)
 		select {
@@ -246,6 +262,53 @@ func (m *Manager) supervise(ctx context.Context, sup *supervisor) {
 			log.Warn("record reconnect", "err", err)
 		}
 	}
+}
+
+// linkLost declares a receiver offline: at once when it was never reached
+// or has been silent for OfflineGrace already, else once the grace passes
+// without it answering again. Every failure after that is recorded, so the error count
+// and message stay true.
+func (m *Manager) linkLost(ctx context.Context, sup *supervisor, log *slog.Logger, cause error, wasOnline bool) {
+	id := sup.tgt.ID
+	declare := func(gen uint64) {
+		sup.gmu.Lock()
+		defer sup.gmu.Unlock()
+		if sup.gen != gen {
+			return // heard again meanwhile
+		}
+		sup.grace, sup.declared = nil, true
+		m.board.SetOnline(id, false)
+		if _, err := m.devs.SyncStatus(context.WithoutCancel(ctx), id, false, errText(cause)); err != nil {
+			log.Warn("record offline", "err", err)
+		}
+	}
+	// The grace counts from the last message: a link that died of silence
+	// has used it up already.
+	left := m.opts.OfflineGrace - time.Since(time.Unix(0, sup.lastMsg.Load()))
+	sup.gmu.Lock()
+	gen, declared, waiting := sup.gen, sup.declared, sup.grace != nil
+	if !declared && !waiting && wasOnline && left > 0 {
+		sup.grace = time.AfterFunc(left, func() { declare(gen) })
+		sup.gmu.Unlock()
+		return
+	}
+	sup.gmu.Unlock()
+	if !waiting {
+		declare(gen)
+	}
+}
+
+// heardAgain ends a grace (the lost link came back in time) or a declared
+// outage; it is called before the receiver is marked online.
+func (sup *supervisor) heardAgain() {
+	sup.gmu.Lock()
+	defer sup.gmu.Unlock()
+	sup.gen++
+	if sup.grace != nil {
+		sup.grace.Stop()
+		sup.grace = nil
+	}
+	sup.declared = false
 }
 
 func errText(err error) string {
@@ -282,7 +345,7 @@ func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger
 	sup.setDriver(drv)
 	defer sup.setDriver(nil)
 
-	var lastMsg atomic.Int64 // unix nanos of the last reading
+	lastMsg := &sup.lastMsg
 	heard := make(chan struct{}, 1)
 	facts := make(chan device.Reading, 1)
 	sctx, stop := context.WithCancel(ctx)
@@ -290,7 +353,7 @@ func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
-		m.background(sctx, t, log, &lastMsg, heard, facts, wasOnline)
+		m.background(sctx, sup, log, lastMsg, heard, facts, wasOnline)
 	}()
 	defer func() { stop(); bg.Wait() }()
 
@@ -340,9 +403,11 @@ const recordOnlineRetry = time.Second
 // receiver online once it is heard, hand its heartbeat to the manager's
 // batch, and register what the receiver says about itself. It wakes only
 // when there is something to do: no timer runs per receiver.
-func (m *Manager) background(ctx context.Context, t target, log *slog.Logger, lastMsg *atomic.Int64, heard <-chan struct{}, facts <-chan device.Reading, wasOnline *bool) {
+func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Logger, lastMsg *atomic.Int64, heard <-chan struct{}, facts <-chan device.Reading, wasOnline *bool) {
+	t := sup.tgt
 	var retry <-chan time.Time
 	markOnline := func() {
+		sup.heardAgain()
 		if _, err := m.devs.SyncStatus(ctx, t.ID, true, ""); err != nil {
 			if ctx.Err() == nil {
 				log.Warn("record online", "err", err)
