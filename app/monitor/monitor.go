@@ -36,7 +36,7 @@ type Options struct {
 	// unreachable before it is shown offline (default 2 s; negative: at
 	// once). A link that drops and reconnects within it is no false alarm.
 	OfflineGrace time.Duration
-	Logger      *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Manager owns one supervisor per active receiver.
