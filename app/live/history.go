@@ -21,6 +21,10 @@ type ring struct {
 	buf  []Point
 	next int
 	full bool
+	// lastAt is the newest point's time, kept apart so the check made on
+	// every reading does not reach into the buffer (a cache miss per
+	// channel ten times a second on a big fleet).
+	lastAt time.Time
 }
 
 func newRing(n int) *ring {
@@ -30,22 +34,12 @@ func newRing(n int) *ring {
 	return &ring{buf: make([]Point, n)}
 }
 
-func (r *ring) last() (Point, bool) {
-	if !r.full && r.next == 0 {
-		return Point{}, false
-	}
-	i := r.next - 1
-	if i < 0 {
-		i = len(r.buf) - 1
-	}
-	return r.buf[i], true
-}
-
 // add keeps a point for t unless one was kept less than step ago.
 func (r *ring) add(now time.Time, t *Tile, step time.Duration) {
-	if p, ok := r.last(); ok && now.Sub(p.At) < step {
+	if !r.lastAt.IsZero() && now.Sub(r.lastAt) < step {
 		return
 	}
+	r.lastAt = now
 	p := Point{At: now, BatteryBars: copyInt(t.Battery.Bars), BatteryPct: copyInt(t.Battery.Percent),
 		AudioDBFS: copyFloat(t.AudioDBFS), Status: t.Status}
 	if v, ok := t.RFMax(); ok {
