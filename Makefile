@@ -21,7 +21,7 @@ CSS_IN   := static/css/input.css
 CSS_OUT  := static/css/app.css
 JS_OUT   := static/js/htmx.min.js static/js/sse.js
 
-.PHONY: help deps browser-deps assets db build migrate run test soak bench screenshots fmt vet clean
+.PHONY: help deps browser-deps assets db build migrate run test soak bench bench-fleet screenshots fmt vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -75,6 +75,17 @@ soak: deps db ## run the long forms of the fault campaign (junk floods, fleet ou
 
 bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-fleet: the simulator fleet, `micboard serve` and the browsers in
+# separate processes. Override any of these, e.g. make bench-fleet RUNS="100ms:0,10"
+RECEIVERS ?= 250
+RUNS      ?= 100ms:0,10,100 1s:2000
+DURATION  ?= 40s
+bench-fleet: deps db build ## a real server watching RECEIVERS simulated receivers: CPU, memory, bytes and latency per stream count (RUNS="rate:streams ...")
+	@for run in $(RUNS); do \
+		$(GO) run ./cmd/fleetbench --micboard $(BIN)/micboard --receivers $(RECEIVERS) --duration $(DURATION) \
+			--meter-rate $${run%%:*} --streams $${run#*:} || exit 1; \
+	done
 
 screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) from a simulated show
 	@mkdir -p docs/screenshots
