@@ -347,30 +347,6 @@ type DiscoveredDevice struct {
 	LastSeenAt     time.Time       `bun:"last_seen_at,notnull,default:current_timestamp"`
 }
 
-// Role is what a user may do.
-type Role string
-
-// Roles, least powerful first.
-const (
-	RoleViewer   Role = "viewer"
-	RoleOperator Role = "operator"
-	RoleAdmin    Role = "admin"
-)
-
-// User is a person who logs in.
-type User struct {
-	bun.BaseModel `bun:"table:users,alias:u"`
-
-	ID           int64      `bun:"id,pk,autoincrement"`
-	Username     string     `bun:"username,notnull"`
-	PasswordHash string     `bun:"password_hash,notnull"`
-	Role         Role       `bun:"role,notnull"`
-	Active       bool       `bun:"active,notnull"`
-	LastLoginAt  *time.Time `bun:"last_login_at"`
-	CreatedAt    time.Time  `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt    time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
-}
-
 // BoardGroup is a saved board view: channels in a chosen order, with blank
 // spacers (channel id 0), reached by its number key 1–9.
 type BoardGroup struct {

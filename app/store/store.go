@@ -29,6 +29,7 @@ type Store struct {
 	Users             *Users
 	BoardGroups       *BoardGroups
 	Kiosks            *Kiosks
+	AuditEvents       *AuditEvents
 }
 
 // New returns a Store over the connection pool.
@@ -50,6 +51,7 @@ func newStore(db bun.IDB) *Store {
 		Users:             &Users{db: db},
 		BoardGroups:       &BoardGroups{db: db},
 		Kiosks:            &Kiosks{db: db},
+		AuditEvents:       &AuditEvents{db: db},
 	}
 }
 
