@@ -24,6 +24,10 @@ import (
 // ErrMiss reports a key that is not in the cache (absent or expired).
 var ErrMiss = errors.New("cache miss")
 
+// Redis returns the Redis client of a Redis-backed cache, or nil, so other
+// shared state (rate limits) can use the same connection pool.
+func (c *Cache) Redis() *redis.Client { return c.redis }
+
 // Kinds of store a Cache can sit on.
 const (
 	KindMemory = "memory"
