@@ -41,6 +41,10 @@ type Config struct {
 	// Port is the device's control port; 0 means the vendor's default (Shure
 	// TCP 2202, Sennheiser UDP 45).
 	Port int
+	// Family is the device type the receiver was registered with ("uhfr",
+	// "p10t", ...), when known. It is a hint: a driver that finds the
+	// device doing something else follows the device.
+	Family string
 	// MeterRate is how often the device pushes meters (default 1 s: faster
 	// rates have locked up some QLX-D firmware).
 	MeterRate time.Duration

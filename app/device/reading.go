@@ -80,6 +80,17 @@ func (s RuntimeState) String() string {
 	return fmt.Sprintf("RuntimeState(%d)", uint8(s))
 }
 
+// Kind says what sort of device a Reading describes. The board shows a
+// receiver's channels (battery, RF in, audio out) differently from an in-ear
+// transmitter's (no battery: RF out and audio in).
+type Kind string
+
+// Device kinds.
+const (
+	KindReceiver       Kind = "receiver"
+	KindIEMTransmitter Kind = "iem-transmitter"
+)
+
 // Reading is one update from a receiver: whatever one message (or one batch of
 // messages read together) said. Fields that the update did not mention are
 // left unset, so a Reading can be merged onto the previous state.
@@ -93,6 +104,11 @@ type Reading struct {
 	Serial       Opt[string]
 	RFBand       Opt[string] // e.g. "G57"
 	ChannelCount Opt[int]    // derived from the model or by probing
+	// Family is the device type code the registry stores ("ulxd", "qlxd",
+	// "axtd", "slxd", "uhfr", "p10t", ...), learned from what the device
+	// does, so a model string the code does not list still registers.
+	Family Opt[string]
+	Kind   Opt[Kind]
 
 	// Channels maps channel number (1-based) to what this update said about it.
 	Channels map[int]*ChannelReading
@@ -142,6 +158,14 @@ type ChannelReading struct {
 
 	Muted Opt[bool]
 	Gain  Opt[float64] // dB
+
+	// In-ear transmitters (Kind KindIEMTransmitter) send, not receive:
+	// AudioLevelDBFS is then the left (or mono) audio input and
+	// AudioLevelRightDBFS the right one; RFPowerMW the transmit power and
+	// RFMuted whether RF output is muted. Receivers leave these unset.
+	AudioLevelRightDBFS Opt[float64]
+	RFPowerMW           Opt[int]
+	RFMuted             Opt[bool]
 }
 
 // Channel returns the entry for channel n, creating it (and the map) when the
@@ -166,7 +190,7 @@ func (r *Reading) ChannelNumbers() []int {
 // Empty reports whether the Reading carries no fact at all.
 func (r *Reading) Empty() bool {
 	return !r.Name.Set && !r.Model.Set && !r.Firmware.Set && !r.Serial.Set &&
-		!r.RFBand.Set && !r.ChannelCount.Set && len(r.Channels) == 0
+		!r.RFBand.Set && !r.ChannelCount.Set && !r.Family.Set && !r.Kind.Set && len(r.Channels) == 0
 }
 
 // Merge overlays u onto r: every fact u carries (known or unknown) replaces
@@ -182,6 +206,8 @@ func (r *Reading) Merge(u Reading) {
 	r.Serial.Overlay(u.Serial)
 	r.RFBand.Overlay(u.RFBand)
 	r.ChannelCount.Overlay(u.ChannelCount)
+	r.Family.Overlay(u.Family)
+	r.Kind.Overlay(u.Kind)
 	for n, c := range u.Channels {
 		if c != nil {
 			r.Channel(n).Merge(*c)
@@ -228,6 +254,9 @@ func (c *ChannelReading) Merge(u ChannelReading) {
 	}
 	c.Muted.Overlay(u.Muted)
 	c.Gain.Overlay(u.Gain)
+	c.AudioLevelRightDBFS.Overlay(u.AudioLevelRightDBFS)
+	c.RFPowerMW.Overlay(u.RFPowerMW)
+	c.RFMuted.Overlay(u.RFMuted)
 }
 
 // MaxRFLevel returns the strongest antenna's RF level, if any was reported.

@@ -322,7 +322,7 @@ func TestClientSession(t *testing.T) {
 	if !dev.sawCommand("< SET 1 CHAN_NAME {HH01 Ana} >") {
 		t.Errorf("SET not seen; commands: %q", dev.commands())
 	}
-	if err := c.SetChannelName(ctx, 1, "bad>name"); !errors.Is(err, device.ErrInvalidName) {
+	if err := c.SetChannelName(ctx, 1, "bad{name"); !errors.Is(err, device.ErrInvalidName) {
 		t.Errorf("bad name: err = %v", err)
 	}
 

@@ -1,6 +1,9 @@
 package shure
 
 import (
+	"math"
+	"strings"
+
 	"micboard/app/device"
 )
 
@@ -13,13 +16,30 @@ const (
 )
 
 // Decoder turns a stream of messages from one receiver into device.Readings.
-// It remembers the model family (learned from MODEL) because TX_OFFSET means
-// different things per family. Not safe for concurrent use.
+// It learns the model family because TX_OFFSET and the name limits differ per
+// family: from MODEL where the device answers it, otherwise from what the
+// device does (the SAMPLE layout, the parameter names it reports, its
+// transmitter models), since ULX-D and QLX-D stay silent to GET MODEL. Not
+// safe for concurrent use.
 type Decoder struct {
-	Family    Family
+	Family Family
+	// Model is what the device said to MODEL ("" while it has not).
+	Model string
+	// LearnedFrom says what set Family, for the log ("MODEL", "sample
+	// layout", "parameter BATT_BARS", ...).
+	LearnedFrom string
+	// MaxChannel is the highest channel that reported anything: the channel
+	// count of a device that does not say its model.
+	MaxChannel int
+	// QLX is set when a QLX-D transmitter was seen on a ULX-D-family device
+	// that never said its model.
+	QLX       bool
 	Errors    int // REP ERR received
 	Malformed int // messages that failed to parse
 	msg       Message
+	// offsets holds TX_OFFSET values that arrived before the family was
+	// known (its formula depends on the family), by channel.
+	offsets map[int]int
 }
 
 // Decode parses msg (as delivered by Splitter) and applies it to r. It
@@ -33,15 +53,113 @@ func (d *Decoder) Decode(r *device.Reading, msg []byte) (Kind, error) {
 	switch m.Kind {
 	case KindError:
 		d.Errors++
-	case KindRep:
-		if m.ParamIs("MODEL") {
-			if f := FamilyOf(string(m.Value)); f != FamilyUnknown {
-				d.Family = f
+		return m.Kind, nil
+	case KindRep, KindSample:
+	default:
+		return m.Kind, nil
+	}
+	if m.Channel > d.MaxChannel && m.Channel <= maxChannels && (m.Kind == KindSample || m.Param != nil) {
+		d.MaxChannel = m.Channel
+	}
+	d.learn(r, m)
+	if m.Kind == KindRep && m.ParamIs("TX_OFFSET") && d.Family == FamilyUnknown && m.Channel >= 1 {
+		if v, ok := atoi(m.Value); ok {
+			if d.offsets == nil {
+				d.offsets = map[int]int{}
 			}
+			d.offsets[m.Channel] = v
 		}
 	}
 	Apply(r, m, d.Family)
 	return m.Kind, nil
+}
+
+// maxChannels bounds the channel index a device may use (the registry
+// stores at most 8 channels per receiver).
+const maxChannels = 8
+
+// learn updates the family from m and, when it changes, tells r.
+func (d *Decoder) learn(r *device.Reading, m *Message) {
+	f, why := FamilyUnknown, ""
+	if m.Kind == KindSample {
+		switch m.Sample.Layout {
+		case FamilyULXD, FamilyAD:
+			f, why = m.Sample.Layout, "sample layout"
+		case FamilySLXD:
+			if d.Family != FamilySLXDPlus {
+				f, why = FamilySLXD, "sample layout"
+			}
+		}
+	} else {
+		var up [24]byte
+		switch p := paramUpper(&up, m.Param); p {
+		case "MODEL":
+			d.Model = string(m.Value)
+			f, why = FamilyOf(d.Model), "MODEL"
+		case "BATT_BARS", "BATT_RUN_TIME", "BATT_CHARGE", "BATT_TYPE", "TX_TYPE":
+			f, why = FamilyULXD, "parameter "+p
+			if p == "TX_TYPE" && len(m.Value) >= 3 && equalFold(m.Value[:3], "QLX") {
+				d.QLX = true
+			}
+		case "TX_BATT_CHARGE_PERCENT", "TX_BATT_TYPE", "CHAN_QUALITY":
+			f, why = FamilyAD, "parameter "+p
+		case "AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R", "RF_TX_LVL", "RF_MUTE", "DEVICE_NAME":
+			f, why = FamilyP10T, "parameter "+p
+		case "LINK_STATUS", "LINK_TX_BATT_MINS", "SLOT_TX_MODEL":
+			if d.Family == FamilySLXD || d.Family == FamilyUnknown {
+				f, why = FamilySLXDPlus, "parameter "+p
+			}
+		case "TX_MODEL":
+			v := string(m.Value)
+			switch u := strings.ToUpper(v); {
+			case strings.HasPrefix(u, "SLXD") && strings.HasSuffix(u, "+"):
+				f, why = FamilySLXDPlus, "transmitter "+v
+			case strings.HasPrefix(u, "SLXD") && d.Family != FamilySLXDPlus:
+				f, why = FamilySLXD, "transmitter "+v
+			case strings.HasPrefix(u, "AD"):
+				f, why = FamilyAD, "transmitter "+v
+			}
+		}
+	}
+	if f == FamilyUnknown || f == d.Family {
+		return
+	}
+	// What the device said about its model outranks what it does; a model
+	// the table does not know yields to the evidence.
+	if d.Family != FamilyUnknown && why != "MODEL" && d.LearnedFrom == "MODEL" {
+		return
+	}
+	d.Family, d.LearnedFrom = f, why
+	r.Family = device.Some(d.DeviceType())
+	r.Kind = device.Some(f.Info().Kind)
+	for ch, v := range d.offsets {
+		applyOffset(r.Channel(ch), v, f)
+	}
+	d.offsets = nil
+}
+
+// DeviceType is the registry's device type code for what the decoder has
+// learned ("" while the family is unknown).
+func (d *Decoder) DeviceType() string {
+	if d.Family == FamilyULXD && d.Model == "" && d.QLX {
+		return "qlxd"
+	}
+	return DeviceTypeOf(d.Family, d.Model)
+}
+
+// InferModel names the model of a device that never answered MODEL, from its
+// family, its channel count and (QLX-D) its transmitters. ok is false when
+// nothing fits.
+func (d *Decoder) InferModel() (model string, ok bool) {
+	if d.Family == FamilyULXD && d.QLX {
+		return "QLXD4", true
+	}
+	for _, mi := range d.Family.Info().Models {
+		if mi.Channels == d.MaxChannel && mi.DeviceType == "" {
+			return mi.Model, true
+		}
+	}
+	return "", false
 }
 
 // Apply maps a REP or SAMPLE message onto r, for a receiver of family fam
@@ -74,7 +192,7 @@ func Apply(r *device.Reading, m *Message, fam Family) bool {
 func applyDevice(r *device.Reading, m *Message) bool {
 	var up [24]byte
 	switch paramUpper(&up, m.Param) {
-	case "DEVICE_ID":
+	case "DEVICE_ID", "DEVICE_NAME": // DEVICE_NAME on PSM1000
 		r.Name = device.Some(string(m.Value))
 	case "MODEL":
 		model := string(m.Value)
@@ -134,21 +252,10 @@ func applyChannel(r *device.Reading, m *Message, fam Family) bool {
 	case "TX_TYPE", "TX_MODEL":
 		ch().TxModel = code(m.Value)
 	case "TX_OFFSET":
-		if !isNum {
+		if !isNum || (v != unknown8 && fam != FamilyULXD && fam != FamilyAD) {
 			return false
 		}
-		switch {
-		case v == unknown8:
-			ch().TxOffsetDB = device.Unknown[int]()
-		case fam == FamilyULXD:
-			ch().TxOffsetDB = device.Some(v)
-		case fam == FamilyAD:
-			ch().TxOffsetDB = device.Some(v - 12)
-		default:
-			// The formula depends on the family; guessing would show a
-			// wrong offset, so wait for MODEL.
-			return false
-		}
+		applyOffset(ch(), v, fam)
 	case "FREQUENCY":
 		if !isNum {
 			return false
@@ -179,28 +286,120 @@ func applyChannel(r *device.Reading, m *Message, fam Family) bool {
 		}
 		c := ch()
 		c.Quality, c.QualityMax = ranged(v, 0, 5), 5
+	case "AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R":
+		// PSM1000 audio input meters. The original micboard (py/iem.py)
+		// reads them as a linear level with steps up to 2,502,970; taken as
+		// 24-bit full scale that top step is -10.5 dBFS, which is where it
+		// shows a full meter.
+		if !isNum {
+			return false
+		}
+		db := device.Some(linearToDBFS(v))
+		if param == "AUDIO_IN_LVL_L" {
+			ch().AudioLevelDBFS = db
+		} else {
+			ch().AudioLevelRightDBFS = db
+		}
+	case "RF_TX_LVL":
+		// PSM1000 RF output power in mW: 10, 50 or 100.
+		if !isNum || v > 1000 {
+			return false
+		}
+		ch().RFPowerMW = device.Some(v)
+	case "RF_MUTE":
+		switch {
+		case equalFold(m.Value, "1"), equalFold(m.Value, "ON"):
+			ch().RFMuted = device.Some(true)
+		case equalFold(m.Value, "0"), equalFold(m.Value, "OFF"):
+			ch().RFMuted = device.Some(false)
+		default:
+			return false
+		}
 	default:
 		return false
 	}
 	return true
 }
 
+// applyOffset sets the transmitter offset; the formula depends on the family
+// (ULX-D: dB as sent; AD: value - 12), so without it nothing is guessed.
+func applyOffset(c *device.ChannelReading, v int, fam Family) bool {
+	switch {
+	case v == unknown8:
+		c.TxOffsetDB = device.Unknown[int]()
+	case fam == FamilyULXD:
+		c.TxOffsetDB = device.Some(v)
+	case fam == FamilyAD:
+		c.TxOffsetDB = device.Some(v - 12)
+	default:
+		return false
+	}
+	return true
+}
+
+// Peak thresholds for the families without a clip bit. The original
+// micboard (py/mic.py) flags AUDIO_PEAK when ULX-D/QLX-D's level reaches 80 of
+// its doubled 0-100 scale and Axient's RMS reaches 90 of its value-20 scale:
+// both are -10 dBFS. SLX-D uses the same level.
+const peakDBFS = -10
+
+// applySample maps a sample onto c. Values outside their documented range
+// are dropped rather than shown: a meter that reads +30 dBFS is a parse of
+// something the device did not mean.
 func applySample(c *device.ChannelReading, s *Sample) {
-	c.RFLevelDBm = make([]float64, s.RFCount)
+	rfMax, audMax := 120, 120
+	if s.Layout == FamilyULXD {
+		rfMax, audMax = 115, 50
+	}
+	rf := make([]float64, 0, s.RFCount)
 	for i := range s.RFCount {
-		c.RFLevelDBm[i] = s.RFDBm(i)
+		v := s.RF[i]
+		if s.FD && s.RF2[i] > v && s.RF2[i] <= rfMax {
+			// Combining: the antenna's stronger frequency is what it hears.
+			v = s.RF2[i]
+		}
+		if v < 0 || v > rfMax {
+			rf = nil
+			break
+		}
+		rf = append(rf, (&Sample{Layout: s.Layout, RF: [4]int{v}}).RFDBm(0))
+	}
+	if rf != nil {
+		c.RFLevelDBm = rf
 	}
 	if s.Antennas > 0 {
-		c.Diversity = device.Some(diversity(s.Diversity[:s.Antennas]))
+		div := s.Diversity
+		if s.FD {
+			for i := range s.Antennas {
+				if div[i] == 'X' {
+					div[i] = s.Diversity2[i]
+				}
+			}
+		}
+		c.Diversity = device.Some(diversity(div[:s.Antennas]))
 	}
-	c.AudioLevelDBFS = device.Some(s.AudioLevelDBFS())
-	if p, ok := s.AudioPeakDBFS(); ok {
+	if s.AudioLevel >= 0 && s.AudioLevel <= audMax {
+		level := s.AudioLevelDBFS()
+		c.AudioLevelDBFS = device.Some(level)
+		if s.Layout != FamilyAD {
+			c.AudioPeak = device.Some(level >= peakDBFS)
+		}
+	}
+	if p, ok := s.AudioPeakDBFS(); ok && s.AudioPeak >= 0 && s.AudioPeak <= 120 {
 		c.AudioPeakDBFS = device.Some(p)
 	}
 	if s.Layout == FamilyAD {
 		c.AudioPeak = device.Some(s.Clipped())
 		c.Quality, c.QualityMax = ranged(s.Quality, 0, 5), 5
 	}
+}
+
+// linearToDBFS converts a 24-bit linear level to dBFS, floored at -120.
+func linearToDBFS(v int) float64 {
+	if v <= 0 {
+		return -120
+	}
+	return math.Max(-120, math.Round(20*math.Log10(float64(v)/(1<<23))*10)/10)
 }
 
 // diversity returns the common two-antenna states without allocating; they

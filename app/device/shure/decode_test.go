@@ -200,20 +200,45 @@ func TestApplySample(t *testing.T) {
 		wire      string
 		rf        []float64
 		div       string
-		level     float64
+		level     device.Opt[float64]
 		peak      device.Opt[float64]
 		clip      device.Opt[bool]
 		quality   device.Opt[int]
 		qualityMx int
 	}{
-		{"< SAMPLE 1 ALL XB 035 098 >", []float64{-93}, "XB", 48, device.Opt[float64]{}, device.Opt[bool]{}, device.Opt[int]{}, 0},
-		{"< SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065 >", []float64{-34, -55}, "BB", -18,
+		// PROTOCOLS.md's ULX-D example: audio 098 is past the 000-050 scale
+		// (micboard py/mic.py doubles it to 0-100), so it is dropped, not
+		// shown as +48 dBFS.
+		{"< SAMPLE 1 ALL XB 035 098 >", []float64{-93}, "XB", device.Opt[float64]{}, device.Opt[float64]{}, device.Opt[bool]{}, device.Opt[int]{}, 0},
+		// ULX-D has no clip bit: peak is derived at -10 dBFS as micboard's
+		// PEAK_LEVEL (80 of 2*raw) does.
+		{"< SAMPLE 1 ALL AX 102 045 >", []float64{-26}, "AX", device.Some(-5.0), device.Opt[float64]{}, device.Some(true), device.Opt[int]{}, 0},
+		{"< SAMPLE 1 ALL AX 102 030 >", []float64{-26}, "AX", device.Some(-20.0), device.Opt[float64]{}, device.Some(false), device.Opt[int]{}, 0},
+		// RF past 115 is impossible on ULX-D: dropped.
+		{"< SAMPLE 1 ALL AX 200 030 >", nil, "AX", device.Some(-20.0), device.Opt[float64]{}, device.Some(false), device.Opt[int]{}, 0},
+		// Shure, Axient Digital Command Strings, SAMPLE (standard channel).
+		{"< SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065 >", []float64{-34, -55}, "BB", device.Some(-18.0),
 			device.Some(-18.0), device.Some(false), device.Some(5), 5},
-		{"< SAMPLE 1 ALL 255 000 005 033 XX 00 011 00 012 >", []float64{-109, -108}, "XX", -87,
+		{"< SAMPLE 1 ALL 255 000 005 033 XX 00 011 00 012 >", []float64{-109, -108}, "XX", device.Some(-87.0),
 			device.Some(-115.0), device.Some(false), device.Unknown[int](), 5},
-		{"< SAMPLE 1 ALL 005 159 120 102 BB 31 086 31 065 >", []float64{-34, -55}, "BB", -18,
+		{"< SAMPLE 1 ALL 005 159 120 102 BB 31 086 31 065 >", []float64{-34, -55}, "BB", device.Some(-18.0),
 			device.Some(0.0), device.Some(true), device.Some(5), 5},
-		{"< SAMPLE 1 ALL 102 102 086 >", []float64{-34}, "", -18, device.Some(-18.0), device.Opt[bool]{}, device.Opt[int]{}, 0},
+		// Shure SLX-D Command Strings SAMPLE example (also in
+		// companion-module-shure-wireless docs/SLXDplus-protocol.md): no
+		// clip bit, so peak is derived from the RMS level.
+		{"< SAMPLE 1 ALL 102 102 086 >", []float64{-34}, "", device.Some(-18.0), device.Some(-18.0), device.Some(false), device.Opt[int]{}, 0},
+		{"< SAMPLE 1 ALL 120 115 086 >", []float64{-34}, "", device.Some(-5.0), device.Some(0.0), device.Some(true), device.Opt[int]{}, 0},
+		{"< SAMPLE 1 ALL 102 130 086 >", []float64{-34}, "", device.Opt[float64]{}, device.Some(-18.0), device.Opt[bool]{}, device.Opt[int]{}, 0},
+		// FD-C: a second RF section for the second frequency; each antenna
+		// shows its stronger frequency (sample lines from Shure's Axient
+		// Digital Command Strings, SAMPLE, as quoted in RFDeck's notes on
+		// them: 14 fields, and 22 with Quadversity).
+		{"< SAMPLE 1 ALL 005 031 102 102 BB 31 082 31 060 BB 31 082 31 060 >", []float64{-38, -60}, "BB", device.Some(-18.0),
+			device.Some(-18.0), device.Some(false), device.Some(5), 5},
+		{"< SAMPLE 1 ALL 005 031 102 102 BBBB 31 084 31 065 31 070 31 070 BBBB 31 084 31 065 31 070 31 070 >", []float64{-36, -55, -50, -50}, "BBBB", device.Some(-18.0),
+			device.Some(-18.0), device.Some(false), device.Some(5), 5},
+		{"< SAMPLE 1 ALL 004 031 102 102 XB 00 010 31 060 BX 31 090 00 012 >", []float64{-30, -60}, "BB", device.Some(-18.0),
+			device.Some(-18.0), device.Some(false), device.Some(4), 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wire, func(t *testing.T) {
@@ -228,7 +253,7 @@ func TestApplySample(t *testing.T) {
 			if d, _ := c.Diversity.Get(); d != tt.div {
 				t.Errorf("diversity = %q, want %q", d, tt.div)
 			}
-			if c.AudioLevelDBFS != device.Some(tt.level) {
+			if c.AudioLevelDBFS != tt.level {
 				t.Errorf("level = %v, want %v", c.AudioLevelDBFS, tt.level)
 			}
 			if c.AudioPeakDBFS != tt.peak || c.AudioPeak != tt.clip {
@@ -245,7 +270,7 @@ func TestDecoderLearnsFamily(t *testing.T) {
 	var d Decoder
 	var r device.Reading
 	for _, msg := range []string{
-		"REP 1 TX_OFFSET 015", // before MODEL: skipped
+		"REP 1 TX_OFFSET 015", // before MODEL: held until the family is known
 		"REP MODEL {AD4D                            }",
 		"REP 2 TX_OFFSET 015",
 		"REP ERR",
@@ -256,8 +281,10 @@ func TestDecoderLearnsFamily(t *testing.T) {
 	if d.Family != FamilyAD || d.Errors != 1 || d.Malformed != 1 {
 		t.Errorf("decoder = %+v", d)
 	}
-	if _, ok := r.Channels[1]; ok {
-		t.Error("offset applied before the family was known")
+	// The offset that came first is applied once MODEL says AD (value - 12),
+	// not dropped: ULX-D and QLX-D may never say their model at all.
+	if c := r.Channels[1]; c == nil || c.TxOffsetDB != device.Some(3) {
+		t.Errorf("early offset = %+v", c)
 	}
 	if r.Channels[2].TxOffsetDB != device.Some(3) {
 		t.Errorf("offset = %v", r.Channels[2].TxOffsetDB)
@@ -279,7 +306,20 @@ func TestFamilyAndChannels(t *testing.T) {
 		{"ad4q", FamilyAD, 4},
 		{"SLXD4", FamilySLXD, 1},
 		{"SLXD4D", FamilySLXD, 2},
-		{"UR4D", FamilyUnknown, 0},
+		// SLX-D+ (companion-module-shure-wireless, src/setup.js and
+		// docs/SLXDplus-protocol.md "Model matrix"): the quad has 4 channels.
+		{"SLXD4+", FamilySLXDPlus, 1},
+		{"SLXD4D+", FamilySLXDPlus, 2},
+		{"SLXD4Q+", FamilySLXDPlus, 4},
+		{"SLXD4QDAN+", FamilySLXDPlus, 4},
+		{"SLX-D4Q+", FamilySLXDPlus, 4},
+		{"SLXD4Q+ Dante", FamilySLXDPlus, 4},
+		// UHF-R and PSM1000 (micboard py/device_config.py DCID_MODEL).
+		{"UR4S", FamilyUHFR, 1},
+		{"UR4D", FamilyUHFR, 2},
+		{"P10T", FamilyP10T, 2},
+		{"ULX-D4Q", FamilyULXD, 4},
+		{"XYZ4", FamilyUnknown, 0},
 		{"", FamilyUnknown, 0},
 	}
 	for _, tt := range tests {

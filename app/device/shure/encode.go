@@ -67,14 +67,15 @@ func SetMeterRate(ch int, rate time.Duration) (string, error) {
 }
 
 // ValidateName checks a channel name for SET on family fam: printable ASCII
-// only (the protocol is ASCII and a name is counted in bytes), none of the
-// framing characters { } < > (they would end the string or the message
-// early), and at most MaxNameLen(fam) characters.
+// only (the protocol is ASCII and a name is counted in bytes), no braces
+// (they would end the string early; '<' and '>' are in Shure's documented
+// character set and travel safely inside the braces), and at most
+// MaxNameLen(fam) characters.
 func ValidateName(name string, fam Family) error {
 	for i, r := range name {
 		switch {
-		case r == '{' || r == '}' || r == '<' || r == '>':
-			return fmt.Errorf("%w: %q contains %q at %d; braces and angle brackets would break the command framing",
+		case r == '{' || r == '}':
+			return fmt.Errorf("%w: %q contains %q at %d; braces would break the command framing",
 				device.ErrInvalidName, name, r, i)
 		case r < ' ' || r > '~':
 			return fmt.Errorf("%w: %q contains %q at %d; Shure receivers take printable ASCII only",
@@ -126,6 +127,14 @@ func AppendSample(dst []byte, ch int, s *Sample) []byte {
 		for i := range s.Antennas {
 			dst = appendPadded(dst, s.AntBitmap[i], 2)
 			dst = appendPadded(dst, s.RF[i], 3)
+		}
+		if s.FD {
+			dst = append(dst, ' ')
+			dst = append(dst, s.Diversity2[:s.Antennas]...)
+			for i := range s.Antennas {
+				dst = appendPadded(dst, s.AntBitmap2[i], 2)
+				dst = appendPadded(dst, s.RF2[i], 3)
+			}
 		}
 	}
 	return append(dst, " >"...)

@@ -55,8 +55,17 @@ func TestSetChannelName(t *testing.T) {
 		{FamilyAD, "", "< SET 1 CHAN_NAME {} >", nil},
 		{FamilyAD, "a{b", "", device.ErrInvalidName},
 		{FamilyAD, "a}b", "", device.ErrInvalidName},
-		{FamilyAD, "<b", "", device.ErrInvalidName},
-		{FamilyAD, "b>", "", device.ErrInvalidName},
+		// '<' and '>' are in Shure's documented name character set and are
+		// safe inside the braces; braces are not.
+		{FamilyAD, "<b", "< SET 1 CHAN_NAME {<b} >", nil},
+		{FamilyAD, "b>", "< SET 1 CHAN_NAME {b>} >", nil},
+		{FamilyAD, "{b", "", device.ErrInvalidName},
+		{FamilyAD, "b}", "", device.ErrInvalidName},
+		// SLX-D stores 8 characters though it reports names padded to 31
+		// (companion-module-shure-wireless docs/SLXDplus-protocol.md:
+		// "CHAN_NAME (31 chars padded; SET accepts up to 8 chars)").
+		{FamilySLXD, "HH01 Fatai", "", device.ErrNameTooLong},
+		{FamilySLXDPlus, "HH01 Ayo", "< SET 1 CHAN_NAME {HH01 Ayo} >", nil},
 		{FamilyAD, "Zoë", "", device.ErrInvalidName},
 		{FamilyAD, "tab\there", "", device.ErrInvalidName},
 	}

@@ -135,3 +135,39 @@ func TestSplitterReset(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Shure documents the CHAN_NAME character set as including '<', '=' and '>'
+// (Shure "SLXD+ Command Strings", CHAN_NAME and DEVICE_ID: "Allowed
+// characters: A-Z a-z 0-9 !"#$%&'()*+,-./:;<=>?@[\]^_`~ and space"), so a
+// braced value is one unit and its angle brackets are text.
+func TestSplitterBracedValuesAreOneUnit(t *testing.T) {
+	tests := []struct {
+		name   string
+		chunks []string
+		want   []string
+	}{
+		{"gt in name", []string{"< REP 1 CHAN_NAME {BP02 a>b                      } >"},
+			[]string{"REP 1 CHAN_NAME {BP02 a>b                      }"}},
+		{"lt and gt in name", []string{"< REP 2 CHAN_NAME {<s>} >< REP 2 TX_BATT_BARS 004 >"},
+			[]string{"REP 2 CHAN_NAME {<s>}", "REP 2 TX_BATT_BARS 004"}},
+		{"cut inside the brace", []string{"< REP 1 CHAN_NAME {a>", "b} >< A >"},
+			[]string{"REP 1 CHAN_NAME {a>b}", "A"}},
+		{"byte by byte", strings.Split("< REP 1 CHAN_NAME {x<y>z} >", ""),
+			[]string{"REP 1 CHAN_NAME {x<y>z}"}},
+		// A stray '{' must not swallow the stream: past MaxBraced it frames again.
+		{"stray brace", []string{"< REP 1 X {" + strings.Repeat("a", MaxBraced+1) + " >< B >"},
+			[]string{"REP 1 X {" + strings.Repeat("a", MaxBraced+1), "B"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var chunks [][]byte
+			for _, c := range tt.chunks {
+				chunks = append(chunks, []byte(c))
+			}
+			got, _ := collect(chunks...)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("messages = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -13,7 +13,7 @@ type Kind uint8
 // the simulator can share this code.
 const (
 	KindUnknown Kind = iota // a verb this package does not know: ignore it
-	KindRep                 // REP [x] PARAM value
+	KindRep                 // REP [x] PARAM value (REPORT on PSM1000 and UHF-R)
 	KindError               // REP ERR: the device rejected a command
 	KindSample              // SAMPLE x ALL ...
 	KindGet                 // GET [x] PARAM
@@ -66,7 +66,8 @@ func (m *Message) ParamIs(name string) bool {
 type Sample struct {
 	// Layout is the family whose layout the message had. The layouts differ
 	// in shape (ULX-D: letters + 2 numbers, SLX-D: 3 numbers, AD: 9 or 13
-	// tokens), so no model knowledge is needed to tell them apart.
+	// tokens, 14 or 22 in frequency-diversity combining), so no model
+	// knowledge is needed to tell them apart.
 	Layout Family
 	// Antennas is how many antenna letters Diversity holds (2 or 4).
 	Antennas  int
@@ -79,6 +80,14 @@ type Sample struct {
 	AudioBitmap int    // AD: LED bitmap, bit 7 = clip
 	AudioPeak   int    // AD and SLX-D raw peak
 	AudioLevel  int    // ULX-D raw level, AD/SLX-D raw RMS
+
+	// FD is set for an Axient channel in frequency-diversity combining
+	// (FD-C): a second RF section follows the first, with its own antenna
+	// status and (bitmap, rssi) pairs for the second frequency.
+	FD         bool
+	Diversity2 [4]byte
+	RF2        [4]int
+	AntBitmap2 [4]int
 }
 
 // RFDBm converts RF level i to dBm (ULX-D: v-128; AD, SLX-D: v-120).
@@ -128,7 +137,9 @@ func ParseInto(m *Message, msg []byte) error {
 	case equalFold(verb, "SAMPLE"):
 		m.Kind = KindSample
 		return parseSample(m, &sc)
-	case equalFold(verb, "REP"):
+	case equalFold(verb, "REP"), equalFold(verb, "REPORT"), equalFold(verb, "REPLY"):
+		// PSM1000 answers REPORT where the receivers answer REP; the
+		// original micboard accepts all three spellings.
 		m.Kind = KindRep
 	case equalFold(verb, "GET"):
 		m.Kind = KindGet
@@ -164,8 +175,9 @@ func ParseInto(m *Message, msg []byte) error {
 	return nil
 }
 
-// maxSampleTokens is the AD quadversity layout: 5 fields + 4 antenna pairs.
-const maxSampleTokens = 13
+// maxSampleTokens is the AD quadversity layout in frequency-diversity
+// combining: 5 fields + 4 antenna pairs, then a second status + 4 pairs.
+const maxSampleTokens = 22
 
 func parseSample(m *Message, sc *scanner) error {
 	ch, ok := atoi(sc.next())
@@ -214,10 +226,16 @@ func parseSample(m *Message, sc *scanner) error {
 			return err
 		}
 		return num(&s.RF[0], tok[2])
-	case n == 9 || n == 13:
-		// AD: qual audBitmap audPeak audRms antStats then (bitmap, rssi) per antenna.
+	case n == 9 || n == 13 || n == 14 || n == 22:
+		// AD: qual audBitmap audPeak audRms antStats then (bitmap, rssi) per
+		// antenna; FD-C repeats antStats and the pairs for the second
+		// frequency (Shure, Axient Digital Command Strings, SAMPLE).
 		s.Layout = FamilyAD
 		ants := (n - 5) / 2
+		if n == 14 || n == 22 {
+			s.FD = true
+			ants = (n - 6) / 4
+		}
 		if len(tok[4]) != ants || !s.setDiversity(tok[4]) {
 			return fmt.Errorf("%w: SAMPLE antenna status %q for %d antennas", ErrMalformed, tok[4], ants)
 		}
@@ -227,17 +245,35 @@ func parseSample(m *Message, sc *scanner) error {
 			}
 		}
 		s.RFCount = ants
-		for i := range ants {
-			if err := num(&s.AntBitmap[i], tok[5+2*i]); err != nil {
-				return err
-			}
-			if err := num(&s.RF[i], tok[6+2*i]); err != nil {
-				return err
-			}
+		if err := pairs(&s.AntBitmap, &s.RF, tok[5:5+2*ants]); err != nil {
+			return err
 		}
-		return nil
+		if !s.FD {
+			return nil
+		}
+		second := tok[5+2*ants : n]
+		if len(second[0]) != ants || !isLetters(second[0]) {
+			return fmt.Errorf("%w: SAMPLE second antenna status %q for %d antennas", ErrMalformed, second[0], ants)
+		}
+		for i, c := range second[0] {
+			s.Diversity2[i] = upper(c)
+		}
+		return pairs(&s.AntBitmap2, &s.RF2, second[1:])
 	}
 	return fmt.Errorf("%w: SAMPLE with %d fields", ErrMalformed, n)
+}
+
+// pairs parses (bitmap, rssi) pairs into bitmaps and rf.
+func pairs(bitmaps, rf *[4]int, tok [][]byte) error {
+	for i := 0; 2*i+1 < len(tok); i++ {
+		if err := num(&bitmaps[i], tok[2*i]); err != nil {
+			return err
+		}
+		if err := num(&rf[i], tok[2*i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Sample) setDiversity(t []byte) bool {

@@ -42,7 +42,12 @@ func TestParseRepAndCommands(t *testing.T) {
 		// Forgiving: casing, extra blanks, missing closing brace.
 		{"<rep   3  chan_name   {x y}  >", KindRep, 3, "chan_name", "x y", true},
 		{"< REP 1 CHAN_NAME {  } >", KindRep, 1, "CHAN_NAME", "", true},
-		{"< REP 1 CHAN_NAME {open >", KindRep, 1, "CHAN_NAME", "open", true},
+		// Brace-quoted values are one value: '>' inside them is text (Shure's
+		// documented name character set includes "<=>").
+		{"< REP 1 CHAN_NAME {BP02 a>b                      } >", KindRep, 1, "CHAN_NAME", "BP02 a>b", true},
+		{"< REP 2 CHAN_NAME {<s>} >", KindRep, 2, "CHAN_NAME", "<s>", true},
+		// PSM1000 answers REPORT (companion-module-shure-psm1000, src/index.js).
+		{"< REPORT 1 CHAN_NAME IEM1 >", KindRep, 1, "CHAN_NAME", "IEM1", false},
 		{"< REP 1 ERR >", KindError, 1, "ERR", "", false},
 		{"< NOTIFY 1 WHATEVER >", KindUnknown, NoChannel, "", "", false},
 	}
