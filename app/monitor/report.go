@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"micboard/app/device"
+	mdl "micboard/app/model"
 	"micboard/app/service"
 )
 
@@ -16,6 +17,12 @@ func ReportFromReading(vendor, host string, port int, r device.Reading) (service
 		return service.DeviceReport{}, fmt.Errorf("%s:%d did not say which model it is", host, port)
 	}
 	rep := service.DeviceReport{Vendor: vendor, Host: host, Port: port, Model: model}
+	// The driver knows the family from what the device does, so a model
+	// string Micboard does not list ("SLXD4Q+ Dante", a new firmware's
+	// spelling) still registers instead of being refused over its name.
+	if fam, ok := r.Family.Get(); ok && mdl.DeviceType(fam).Valid() {
+		rep.DeviceType = mdl.DeviceType(fam)
+	}
 	rep.Name, _ = r.Name.Get()
 	rep.Firmware, _ = r.Firmware.Get()
 	rep.Serial, _ = r.Serial.Get()

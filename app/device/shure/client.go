@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"micboard/app/device"
@@ -28,6 +29,18 @@ const linkSlack = 5 * time.Second
 // few KiB.
 const readBuffer = 32 << 10
 
+// SettleQuiet is how long the opening answers may pause before the client
+// takes stock: which channels answered, which family the device showed,
+// and, when it never said its model, what model that makes it.
+var SettleQuiet = 300 * time.Millisecond
+
+// probeChannels is how many channels the client asks about one by one when
+// a device answers `GET 0 ALL` with nothing (SLX-D+ firmware, PSM1000).
+const probeChannels = 4
+
+// stopWrite bounds the best-effort "stop metering" written on Close.
+const stopWrite = 250 * time.Millisecond
+
 // A link that delivers more than MaxNoise bytes that frame or decode as
 // nothing within NoiseWindow is dropped and dialled again. Memory is already
 // bounded (the splitter keeps at most MaxMessage), but a receiver spewing
@@ -40,7 +53,8 @@ const (
 	NoiseWindow = 10 * time.Second
 )
 
-// Client is a device.Driver for one Shure receiver over TCP.
+// Client is a device.Driver for one Shure device: TCP command strings, or
+// UDP `* ... *` strings for UHF-R, chosen by what the device answers on.
 type Client struct {
 	cfg  device.Config
 	addr string
@@ -48,9 +62,12 @@ type Client struct {
 
 	mu   sync.Mutex // serialises writes and guards conn
 	conn net.Conn
+	udp  bool // conn speaks UHF-R's `* ... *`
 
-	family    atomic.Uint32 // Family, learned from MODEL; kept across reconnects
+	family    atomic.Uint32 // Family, learned from the device; kept across reconnects
+	channels  atomic.Int32  // channel count, once known
 	repErrors atomic.Int64
+	warned    atomic.Bool // the inferred-model warning was logged
 }
 
 // New returns an unconnected client; cfg.Port 0 means DefaultPort.
@@ -74,11 +91,17 @@ func New(cfg device.Config) (*Client, error) {
 		cfg.LinkTimeout = interval + linkSlack
 	}
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	return &Client{
+	c := &Client{
 		cfg:  cfg,
 		addr: addr,
 		log:  cfg.Logger.With("vendor", device.VendorShure, "addr", addr),
-	}, nil
+	}
+	for _, fi := range families {
+		if cfg.Family != "" && fi.DeviceType == cfg.Family && fi.Family == FamilyUHFR {
+			c.family.Store(uint32(FamilyUHFR))
+		}
+	}
+	return c, nil
 }
 
 // Family returns the model family learned so far.
@@ -88,19 +111,23 @@ func (c *Client) Family() Family { return Family(c.family.Load()) }
 func (c *Client) RepErrors() int64 { return c.repErrors.Load() }
 
 // Dial connects (DialTimeout, default 2 s) and sends the opening queries:
-// identity, every channel parameter, and the meter rate.
+// identity, every channel parameter, and the meter rate. A device that
+// refuses TCP but answers UHF-R's strings over UDP is a UHF-R receiver.
 func (c *Client) Dial(ctx context.Context) error {
+	if c.Family() == FamilyUHFR {
+		return c.dialUHFR(ctx)
+	}
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			if uerr := c.dialUHFR(ctx); uerr == nil {
+				return nil
+			}
+		}
 		return fmt.Errorf("shure: dial %s: %w", c.addr, err)
 	}
-	c.mu.Lock()
-	if c.conn != nil {
-		c.conn.Close()
-	}
-	c.conn = conn
-	c.mu.Unlock()
+	c.setConn(conn, false)
 
 	cmds := []string{
 		Get(NoChannel, "DEVICE_ID"),
@@ -121,6 +148,15 @@ func (c *Client) Dial(ctx context.Context) error {
 	}
 	c.log.Debug("connected", "meter_rate", c.cfg.MeterRate, "meters", !c.cfg.DisableMeters)
 	return nil
+}
+
+func (c *Client) setConn(conn net.Conn, udp bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.conn.Close()
+	}
+	c.conn, c.udp = conn, udp
 }
 
 // send writes commands, each as its own write, within the dial timeout (or
@@ -149,11 +185,20 @@ func (c *Client) send(ctx context.Context, cmds ...string) error {
 	return nil
 }
 
-// Run reads until ctx ends or the link dies. Every TCP read becomes at most
+// session is the per-connection state of Run.
+type session struct {
+	dec      Decoder
+	lastRep  time.Time // last answer of the opening, for settling
+	settled  bool
+	probed   bool // per-channel GETs sent
+	settleBy time.Time
+}
+
+// Run reads until ctx ends or the link dies. Every read becomes at most
 // one Reading (a GET 0 ALL answer arrives as one update, not twenty).
 func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 	c.mu.Lock()
-	conn := c.conn
+	conn, udp := c.conn, c.udp
 	c.mu.Unlock()
 	if conn == nil {
 		return device.ErrNotConnected
@@ -177,14 +222,20 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 
 	var (
 		sp  Splitter
-		dec = Decoder{Family: c.Family()}
+		ss  = session{dec: Decoder{Family: c.Family()}, lastRep: time.Now()}
 		buf = make([]byte, readBuffer)
 
 		noise      int // unreadable bytes in the current window
 		noiseSince = time.Now()
+		lastData   = time.Now()
 	)
 	for {
-		if err := conn.SetReadDeadline(time.Now().Add(c.cfg.LinkTimeout)); err != nil {
+		deadline := lastData.Add(c.cfg.LinkTimeout)
+		if !ss.settled {
+			ss.settleBy = ss.lastRep.Add(SettleQuiet)
+			deadline = minTime(deadline, ss.settleBy)
+		}
+		if err := conn.SetReadDeadline(deadline); err != nil {
 			return fmt.Errorf("shure %s: set read deadline: %w", c.addr, err)
 		}
 		// Checked after setting the deadline: if the context ended just
@@ -194,10 +245,11 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		}
 		n, err := conn.Read(buf)
 		if n > 0 {
+			lastData = time.Now()
 			if now := time.Now(); now.Sub(noiseSince) > NoiseWindow {
 				noise, noiseSince = 0, now
 			}
-			if noise += c.handle(buf[:n], &sp, &dec, fn); noise > MaxNoise {
+			if noise += c.handle(runCtx, buf[:n], udp, &sp, &ss, fn); noise > MaxNoise {
 				c.log.Warn("receiver sends unreadable data, reconnecting", "bytes", noise, "window", NoiseWindow)
 				return fmt.Errorf("shure %s: %d unreadable bytes within %v: %w", c.addr, noise, NoiseWindow, device.ErrLinkDead)
 			}
@@ -210,11 +262,22 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
+			if !ss.settled && !time.Now().Before(ss.settleBy) && time.Since(lastData) < c.cfg.LinkTimeout {
+				c.settle(runCtx, &ss, udp, fn)
+				continue
+			}
 			c.log.Warn("link silent, giving up", "timeout", c.cfg.LinkTimeout)
 			return fmt.Errorf("shure %s: nothing received for %v: %w", c.addr, c.cfg.LinkTimeout, device.ErrLinkDead)
 		}
 		return fmt.Errorf("shure %s: read: %w: %w", c.addr, device.ErrLinkDead, err)
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // stopReason tells the caller's cancellation apart from a refresh failure.
@@ -227,15 +290,16 @@ func (c *Client) stopReason(ctx, runCtx context.Context) error {
 
 // handle decodes one read and returns how many of its bytes were noise:
 // dropped while framing or framed into a message that does not decode.
-func (c *Client) handle(p []byte, sp *Splitter, dec *Decoder, fn func(device.Reading)) int {
+func (c *Client) handle(ctx context.Context, p []byte, udp bool, sp *Splitter, ss *session, fn func(device.Reading)) int {
 	r := device.Reading{At: time.Now()}
 	dropped := sp.Dropped
 	malformed := 0
-	sp.Feed(p, func(msg []byte) {
-		kind, err := dec.Decode(&r, msg)
+	famBefore := ss.dec.Family
+	each := func(msg []byte) {
+		kind, err := ss.dec.Decode(&r, msg)
 		switch {
 		case err != nil:
-			malformed += len(msg) + 2 // with its '<' and '>'
+			malformed += len(msg) + 2 // with its delimiters
 			if len(msg) > 200 {
 				msg = msg[:200] // a log line, not a copy of the junk
 			}
@@ -248,16 +312,111 @@ func (c *Client) handle(p []byte, sp *Splitter, dec *Decoder, fn func(device.Rea
 			} else {
 				c.log.Debug("device answered REP ERR", "count", c.repErrors.Load())
 			}
+		case kind == KindRep && !isMeter(&ss.dec.msg):
+			ss.lastRep = time.Now()
 		}
-	})
-	if dec.Family != c.Family() {
-		c.family.Store(uint32(dec.Family))
-		c.log.Debug("model family", "family", dec.Family)
+	}
+	if udp {
+		malformed += SplitStars(p, each)
+	} else {
+		sp.Feed(p, each)
+	}
+	if f := ss.dec.Family; f != famBefore {
+		c.family.Store(uint32(f))
+		c.log.Debug("model family", "family", f, "from", ss.dec.LearnedFrom)
+		if f == FamilySLXDPlus && !ss.probed && !udp {
+			// SLX-D+ answers GET 0 ALL with REP ERR and only starts
+			// metering; GET n ALL dumps device and channel
+			// (companion-module-shure-wireless docs/SLXDplus-protocol.md).
+			c.probe(ctx, ss, max(ChannelsOf(ss.dec.Model), 1))
+		}
 	}
 	if !r.Empty() {
 		fn(r)
 	}
 	return sp.Dropped - dropped + malformed
+}
+
+// probe asks channel by channel, for devices whose GET 0 ALL says nothing.
+func (c *Client) probe(ctx context.Context, ss *session, n int) {
+	ss.probed, ss.lastRep = true, time.Now()
+	var cmds []string
+	if ss.dec.Family == FamilyUnknown || ss.dec.Family == FamilyP10T {
+		cmds = append(cmds, Get(NoChannel, "DEVICE_NAME"))
+	}
+	for ch := 1; ch <= n; ch++ {
+		cmds = append(cmds, Get(ch, "ALL"))
+		if ss.dec.Family == FamilyUnknown || ss.dec.Family == FamilyP10T {
+			// PSM1000 is asked parameter by parameter (micboard
+			// py/device_config.py p10t getAll).
+			cmds = append(cmds, Get(ch, "CHAN_NAME"), Get(ch, "FREQUENCY"), Get(ch, "RF_TX_LVL"), Get(ch, "RF_MUTE"))
+		}
+	}
+	if err := c.send(ctx, cmds...); err != nil {
+		c.log.Debug("per-channel queries failed", "err", err)
+	}
+}
+
+// isMeter reports whether m is a metered value pushed at the meter rate
+// (PSM1000 meters with REPORTs), which says nothing about the opening.
+func isMeter(m *Message) bool {
+	return m.ParamIs("AUDIO_IN_LVL_L") || m.ParamIs("AUDIO_IN_LVL_R")
+}
+
+// settle takes stock once the opening answers have stopped: it probes
+// channel by channel if GET 0 ALL said nothing, then reports the channel
+// count, the family and, for a device silent to MODEL, the inferred model.
+func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(device.Reading)) {
+	d := &ss.dec
+	if d.Named == 0 && !ss.probed && !udp {
+		c.probe(ctx, ss, probeChannels)
+		return
+	}
+	ss.settled = true
+	r := device.Reading{At: time.Now()}
+	if d.Family != FamilyUnknown {
+		r.Family = device.Some(d.DeviceType())
+		r.Kind = device.Some(d.Family.Info().Kind)
+	}
+	n := ChannelsOf(d.Model)
+	if n == 0 {
+		n = d.MaxChannel
+	}
+	if n > 0 {
+		r.ChannelCount = device.Some(n)
+		c.channels.Store(int32(n))
+	}
+	if d.Model == "" {
+		model, ok := d.InferModel()
+		if !ok {
+			model = "unknown " + d.Family.Info().Name
+			if d.Family == FamilyUnknown {
+				model = "unknown Shure device"
+			}
+		}
+		r.Model = device.Some(model)
+		if d.Family == FamilyUHFR {
+			// UHF-R has no device name to wait for.
+			r.Name = device.Some("")
+		}
+		if c.warned.CompareAndSwap(false, true) && d.Family != FamilyUHFR {
+			c.log.Warn("device did not say its model; inferred from what it does",
+				"model", model, "family", d.Family, "from", d.LearnedFrom, "channels", n)
+		}
+	} else if n > 0 && ChannelsOf(d.Model) == 0 {
+		c.log.Warn("model not in Micboard's table; watching the channels that answer",
+			"model", d.Model, "family", d.Family, "channels", n)
+	}
+	if d.Family == FamilyP10T && !c.cfg.DisableMeters && !udp {
+		// PSM1000 meters per channel (companion-module-shure-psm1000).
+		var cmds []string
+		for ch := 1; ch <= n; ch++ {
+			rate, _ := SetMeterRate(ch, c.cfg.MeterRate)
+			cmds = append(cmds, rate)
+		}
+		_ = c.send(ctx, cmds...)
+	}
+	fn(r)
 }
 
 // refreshLoop re-asks names and battery every RefreshInterval, because not
@@ -271,7 +430,7 @@ func (c *Client) refreshLoop(ctx context.Context, fail context.CancelCauseFunc) 
 			return
 		case <-t.C:
 		}
-		if err := c.send(ctx, RefreshQueries(c.Family())...); err != nil {
+		if err := c.send(ctx, RefreshQueries(c.Family(), int(c.channels.Load()))...); err != nil {
 			if ctx.Err() == nil {
 				fail(fmt.Errorf("shure %s: refresh: %w: %w", c.addr, device.ErrLinkDead, err))
 			}
@@ -280,10 +439,12 @@ func (c *Client) refreshLoop(ctx context.Context, fail context.CancelCauseFunc) 
 	}
 }
 
-// RefreshQueries lists the periodic re-queries for a family: the names and
-// battery parameters of all channels. Before the family is known it asks for
-// the model and everything.
-func RefreshQueries(f Family) []string {
+// RefreshQueries lists the periodic re-queries for a family with n channels:
+// the names and battery parameters. Before the family is known it asks for
+// both battery spellings rather than the model and everything again: ULX-D
+// and QLX-D never answer MODEL, and a full GET 0 ALL every 10 s is heavy on
+// QLX-D, whose network stack is known to lock up.
+func RefreshQueries(f Family, n int) []string {
 	names := []string{Get(NoChannel, "DEVICE_ID"), Get(0, "CHAN_NAME")}
 	switch f {
 	case FamilyULXD:
@@ -292,14 +453,43 @@ func RefreshQueries(f Family) []string {
 		return append(names, Get(0, "TX_BATT_BARS"), Get(0, "TX_BATT_MINS"), Get(0, "TX_BATT_CHARGE_PERCENT"))
 	case FamilySLXD:
 		return append(names, Get(0, "TX_BATT_BARS"), Get(0, "TX_BATT_MINS"))
+	case FamilySLXDPlus, FamilyP10T:
+		// Asked channel by channel: SLX-D+ rejects the all-channels form
+		// of ALL, and PSM1000 is only documented per channel.
+		out := []string{Get(NoChannel, "DEVICE_ID")}
+		if f == FamilyP10T {
+			out = []string{Get(NoChannel, "DEVICE_NAME")}
+		}
+		for ch := 1; ch <= max(n, 1); ch++ {
+			out = append(out, Get(ch, "CHAN_NAME"))
+			if f == FamilySLXDPlus {
+				out = append(out, Get(ch, "TX_BATT_BARS"), Get(ch, "TX_BATT_MINS"))
+			}
+		}
+		return out
+	case FamilyUHFR:
+		var out []string
+		for ch := 1; ch <= max(n, 1); ch++ {
+			out = append(out, UHFRGet(ch, "CHAN_NAME"), UHFRGet(ch, "TX_BAT"))
+		}
+		return out
 	}
-	return []string{Get(NoChannel, "MODEL"), Get(0, "ALL")}
+	return append(names, Get(0, "BATT_BARS"), Get(0, "TX_BATT_BARS"))
 }
 
 // SetChannelName validates the name for the receiver's family (8 characters
-// on ULX-D/QLX-D and before the model is known, 31 on AD/SLX-D) and sends it.
+// on ULX-D/QLX-D, SLX-D and before the family is known, 31 on AD, 12 on
+// UHF-R) and sends it.
 func (c *Client) SetChannelName(ctx context.Context, ch int, name string) error {
-	cmd, err := SetChannelName(ch, name, c.Family())
+	var (
+		cmd string
+		err error
+	)
+	if c.Family() == FamilyUHFR {
+		cmd, err = UHFRSetName(ch, name)
+	} else {
+		cmd, err = SetChannelName(ch, name, c.Family())
+	}
 	if err != nil {
 		return err
 	}
@@ -309,12 +499,47 @@ func (c *Client) SetChannelName(ctx context.Context, ch int, name string) error 
 	return nil
 }
 
-// Close closes the connection; Run then returns.
+// stopMetering lists what tells the device to stop pushing meters, as every
+// reference client does before it goes: a receiver left metering streams to
+// nobody (and SLX-D+ starts metering on GET 0 ALL even when not asked to).
+func (c *Client) stopMetering() []string {
+	n := max(int(c.channels.Load()), 1)
+	switch c.Family() {
+	case FamilyUHFR:
+		var out []string
+		for ch := 1; ch <= n; ch++ {
+			out = append(out, UHFRMeter(ch, 0))
+		}
+		return out
+	case FamilyP10T:
+		var out []string
+		for ch := 1; ch <= n; ch++ {
+			stop, _ := SetMeterRate(ch, 0)
+			out = append(out, stop)
+		}
+		return out
+	}
+	stop, _ := SetMeterRate(0, 0)
+	return []string{stop}
+}
+
+// Close stops metering (best effort, briefly) and closes the connection; Run
+// then returns.
 func (c *Client) Close() error {
+	stop := c.stopMetering()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == nil {
 		return nil
+	}
+	if err := c.conn.SetWriteDeadline(time.Now().Add(stopWrite)); err == nil {
+		for _, cmd := range stop {
+			if _, err := c.conn.Write([]byte(cmd)); err != nil {
+				// The link is often already gone when Close is called.
+				c.log.Debug("could not stop metering", "err", err)
+				break
+			}
+		}
 	}
 	err := c.conn.Close()
 	c.conn = nil

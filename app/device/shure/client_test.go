@@ -459,8 +459,27 @@ func TestIdentifyThroughRegistry(t *testing.T) {
 		t.Errorf("identify = %+v", got)
 	}
 	for _, cmd := range dev.commands() {
-		if strings.Contains(cmd, "METER_RATE") {
+		if strings.Contains(cmd, "METER_RATE") && cmd != "< SET 0 METER_RATE 00000 >" {
 			t.Errorf("Identify started metering: %q", cmd)
 		}
 	}
+}
+
+// Every reference client stops metering before it goes (micboard
+// py/device_config.py 'meter_stop', companion-module-shure-wireless
+// docs/SLXDplus-protocol.md "On disconnect / reset, metering is stopped"), so
+// a receiver is not left streaming to nobody.
+func TestCloseStopsMetering(t *testing.T) {
+	dev := newFakeReceiver(t, "AD4D")
+	c, err := New(dev.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := startRun(context.Background(), t, c)
+	waitFor(t, "samples", func() bool { return run.snapshot().Channels[1] != nil && run.snapshot().Channels[1].AudioLevelDBFS.Set })
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "meter stop", func() bool { return dev.sawCommand("< SET 0 METER_RATE 00000 >") })
+	<-run.done
 }

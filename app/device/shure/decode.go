@@ -31,6 +31,9 @@ type Decoder struct {
 	// MaxChannel is the highest channel that reported anything: the channel
 	// count of a device that does not say its model.
 	MaxChannel int
+	// Named counts CHAN_NAME answers: a device whose GET 0 ALL gave none
+	// is asked channel by channel.
+	Named int
 	// QLX is set when a QLX-D transmitter was seen on a ULX-D-family device
 	// that never said its model.
 	QLX       bool
@@ -61,6 +64,9 @@ func (d *Decoder) Decode(r *device.Reading, msg []byte) (Kind, error) {
 	if m.Channel > d.MaxChannel && m.Channel <= maxChannels && (m.Kind == KindSample || m.Param != nil) {
 		d.MaxChannel = m.Channel
 	}
+	if m.Kind == KindRep && m.Channel >= 1 && m.ParamIs("CHAN_NAME") {
+		d.Named++
+	}
 	d.learn(r, m)
 	if m.Kind == KindRep && m.ParamIs("TX_OFFSET") && d.Family == FamilyUnknown && m.Channel >= 1 {
 		if v, ok := atoi(m.Value); ok {
@@ -83,7 +89,7 @@ func (d *Decoder) learn(r *device.Reading, m *Message) {
 	f, why := FamilyUnknown, ""
 	if m.Kind == KindSample {
 		switch m.Sample.Layout {
-		case FamilyULXD, FamilyAD:
+		case FamilyULXD, FamilyAD, FamilyUHFR:
 			f, why = m.Sample.Layout, "sample layout"
 		case FamilySLXD:
 			if d.Family != FamilySLXDPlus {
@@ -101,9 +107,13 @@ func (d *Decoder) learn(r *device.Reading, m *Message) {
 			if p == "TX_TYPE" && len(m.Value) >= 3 && equalFold(m.Value[:3], "QLX") {
 				d.QLX = true
 			}
+		case "TX_BAT", "GROUP_CHAN":
+			if d.Family == FamilyUnknown && p == "TX_BAT" {
+				f, why = FamilyUHFR, "parameter "+p
+			}
 		case "TX_BATT_CHARGE_PERCENT", "TX_BATT_TYPE", "CHAN_QUALITY":
 			f, why = FamilyAD, "parameter "+p
-		case "AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R", "RF_TX_LVL", "RF_MUTE", "DEVICE_NAME":
+		case "AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R", "RF_TX_LVL", "RF_MUTE", "DEVICE_NAME", "AUDIO_TX_MODE":
 			f, why = FamilyP10T, "parameter "+p
 		case "LINK_STATUS", "LINK_TX_BATT_MINS", "SLOT_TX_MODEL":
 			if d.Family == FamilySLXD || d.Family == FamilyUnknown {
@@ -121,7 +131,8 @@ func (d *Decoder) learn(r *device.Reading, m *Message) {
 			}
 		}
 	}
-	if f == FamilyUnknown || f == d.Family {
+	if f == FamilyUnknown || f == d.Family || d.Family == FamilyUHFR {
+		// UHF-R is known by its transport; its TX_TYPE is not ULX-D's.
 		return
 	}
 	// What the device said about its model outranks what it does; a model
@@ -227,6 +238,16 @@ func applyChannel(r *device.Reading, m *Message, fam Family) bool {
 			return false
 		}
 		ch().BatteryBars = ranged(v, 0, 5)
+	case "TX_BAT":
+		// UHF-R: 1-5 bars, U unknown (micboard py/mic.py set_battery).
+		switch {
+		case equalFold(m.Value, "U"):
+			ch().BatteryBars = device.Unknown[int]()
+		case isNum:
+			ch().BatteryBars = ranged(v, 1, 5)
+		default:
+			return false
+		}
 	case "BATT_RUN_TIME", "TX_BATT_MINS":
 		if !isNum {
 			return false
@@ -348,8 +369,16 @@ const peakDBFS = -10
 // something the device did not mean.
 func applySample(c *device.ChannelReading, s *Sample) {
 	rfMax, audMax := 120, 120
-	if s.Layout == FamilyULXD {
+	switch s.Layout {
+	case FamilyULXD:
 		rfMax, audMax = 115, 50
+	case FamilyUHFR:
+		rfMax, audMax = 128, 255
+		if s.Battery == unknown8 {
+			c.BatteryBars = device.Unknown[int]()
+		} else {
+			c.BatteryBars = ranged(s.Battery, 1, 5)
+		}
 	}
 	rf := make([]float64, 0, s.RFCount)
 	for i := range s.RFCount {
@@ -381,7 +410,11 @@ func applySample(c *device.ChannelReading, s *Sample) {
 	if s.AudioLevel >= 0 && s.AudioLevel <= audMax {
 		level := s.AudioLevelDBFS()
 		c.AudioLevelDBFS = device.Some(level)
-		if s.Layout != FamilyAD {
+		switch s.Layout {
+		case FamilyUHFR:
+			// micboard flags a UHF-R peak only with every LED lit (255).
+			c.AudioPeak = device.Some(s.AudioLevel == 255)
+		case FamilyULXD, FamilySLXD:
 			c.AudioPeak = device.Some(level >= peakDBFS)
 		}
 	}

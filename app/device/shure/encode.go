@@ -113,6 +113,17 @@ func AppendSample(dst []byte, ch int, s *Sample) []byte {
 		dst = append(dst, s.Diversity[:s.Antennas]...)
 		dst = appendPadded(dst, s.RF[0], 3)
 		dst = appendPadded(dst, s.AudioLevel, 3)
+	case FamilyUHFR:
+		dst = append(dst, ' ')
+		dst = append(dst, s.Diversity[:s.Antennas]...)
+		dst = appendPadded(dst, s.RF[0], 3)
+		dst = appendPadded(dst, s.RF[1], 3)
+		if s.Battery == unknown8 {
+			dst = append(dst, " U"...)
+		} else {
+			dst = appendPadded(dst, s.Battery, 1)
+		}
+		dst = appendPadded(dst, s.AudioLevel, 3)
 	case FamilySLXD:
 		dst = appendPadded(dst, s.AudioPeak, 3)
 		dst = appendPadded(dst, s.AudioLevel, 3)

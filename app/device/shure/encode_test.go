@@ -103,10 +103,19 @@ func TestRefreshQueries(t *testing.T) {
 		{FamilyULXD, []string{"< GET DEVICE_ID >", "< GET 0 CHAN_NAME >", "< GET 0 BATT_BARS >", "< GET 0 BATT_RUN_TIME >", "< GET 0 BATT_CHARGE >"}},
 		{FamilyAD, []string{"< GET DEVICE_ID >", "< GET 0 CHAN_NAME >", "< GET 0 TX_BATT_BARS >", "< GET 0 TX_BATT_MINS >", "< GET 0 TX_BATT_CHARGE_PERCENT >"}},
 		{FamilySLXD, []string{"< GET DEVICE_ID >", "< GET 0 CHAN_NAME >", "< GET 0 TX_BATT_BARS >", "< GET 0 TX_BATT_MINS >"}},
-		{FamilyUnknown, []string{"< GET MODEL >", "< GET 0 ALL >"}},
+		// Before the family is known: names and both battery spellings, never
+		// GET MODEL + GET 0 ALL again (ULX-D/QLX-D never answer MODEL, and a
+		// full dump every 10 s is heavy on QLX-D).
+		{FamilyUnknown, []string{"< GET DEVICE_ID >", "< GET 0 CHAN_NAME >", "< GET 0 BATT_BARS >", "< GET 0 TX_BATT_BARS >"}},
+		// SLX-D+ is asked per channel: GET 0 ALL only starts its metering
+		// (companion-module-shure-wireless docs/SLXDplus-protocol.md).
+		{FamilySLXDPlus, []string{"< GET DEVICE_ID >", "< GET 1 CHAN_NAME >", "< GET 1 TX_BATT_BARS >", "< GET 1 TX_BATT_MINS >",
+			"< GET 2 CHAN_NAME >", "< GET 2 TX_BATT_BARS >", "< GET 2 TX_BATT_MINS >"}},
+		{FamilyP10T, []string{"< GET DEVICE_NAME >", "< GET 1 CHAN_NAME >", "< GET 2 CHAN_NAME >"}},
+		{FamilyUHFR, []string{"* GET 1 CHAN_NAME *", "* GET 1 TX_BAT *", "* GET 2 CHAN_NAME *", "* GET 2 TX_BAT *"}},
 	}
 	for _, tt := range tests {
-		if got := RefreshQueries(tt.fam); strings.Join(got, "") != strings.Join(tt.want, "") {
+		if got := RefreshQueries(tt.fam, 2); strings.Join(got, "") != strings.Join(tt.want, "") {
 			t.Errorf("%v: %q", tt.fam, got)
 		}
 	}

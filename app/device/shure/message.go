@@ -79,7 +79,9 @@ type Sample struct {
 	Quality     int    // AD: 0..5, 255 = no transmitter
 	AudioBitmap int    // AD: LED bitmap, bit 7 = clip
 	AudioPeak   int    // AD and SLX-D raw peak
-	AudioLevel  int    // ULX-D raw level, AD/SLX-D raw RMS
+	AudioLevel  int    // ULX-D raw level, AD/SLX-D raw RMS, UHF-R LED bitmap
+	// Battery is UHF-R's bars in the sample, 1-5, or unknown8 for "U".
+	Battery int
 
 	// FD is set for an Axient channel in frequency-diversity combining
 	// (FD-C): a second RF section follows the first, with its own antenna
@@ -90,26 +92,39 @@ type Sample struct {
 	AntBitmap2 [4]int
 }
 
-// RFDBm converts RF level i to dBm (ULX-D: v-128; AD, SLX-D: v-120).
+// RFDBm converts RF level i to dBm (ULX-D: v-128; AD, SLX-D: v-120;
+// UHF-R sends the level as positive -dBm).
 func (s *Sample) RFDBm(i int) float64 {
-	if s.Layout == FamilyULXD {
+	switch s.Layout {
+	case FamilyULXD:
 		return float64(s.RF[i] - 128)
+	case FamilyUHFR:
+		return float64(-s.RF[i])
 	}
 	return float64(s.RF[i] - 120)
 }
 
 // AudioLevelDBFS converts the audio level (ULX-D: v-50) or RMS (AD, SLX-D:
-// v-120) to dBFS.
+// v-120) to dBFS. UHF-R sends an LED bitmap (0, 1, 3, ... 255: micboard's
+// UHFR_AUDIO_TABLE); each lit LED counts as 6.25 dB of a 50 dB meter, which
+// is as precise as eight LEDs allow.
 func (s *Sample) AudioLevelDBFS() float64 {
-	if s.Layout == FamilyULXD {
+	switch s.Layout {
+	case FamilyULXD:
 		return float64(s.AudioLevel - 50)
+	case FamilyUHFR:
+		leds := 0
+		for v := s.AudioLevel; v&1 == 1; v >>= 1 {
+			leds++
+		}
+		return -50 + 6.25*float64(leds)
 	}
 	return float64(s.AudioLevel - 120)
 }
 
 // AudioPeakDBFS converts the peak meter (AD, SLX-D only) to dBFS.
 func (s *Sample) AudioPeakDBFS() (float64, bool) {
-	if s.Layout == FamilyULXD {
+	if s.Layout == FamilyULXD || s.Layout == FamilyUHFR {
 		return 0, false
 	}
 	return float64(s.AudioPeak - 120), true
@@ -215,6 +230,26 @@ func parseSample(m *Message, sc *scanner) error {
 			return err
 		}
 		return num(&s.AudioLevel, tok[2])
+	case n == 5 && isLetters(tok[0]) && len(tok[0]) == 2:
+		// UHF-R: diversity, RF A, RF B (-dBm), battery 1-5 or U, audio
+		// LED bitmap (micboard py/mic.py parse_sample, uhfr).
+		s.Layout = FamilyUHFR
+		if !s.setDiversity(tok[0]) {
+			return fmt.Errorf("%w: SAMPLE diversity %q", ErrMalformed, tok[0])
+		}
+		s.RFCount = 2
+		if err := num(&s.RF[0], tok[1]); err != nil {
+			return err
+		}
+		if err := num(&s.RF[1], tok[2]); err != nil {
+			return err
+		}
+		if equalFold(tok[3], "U") {
+			s.Battery = unknown8
+		} else if err := num(&s.Battery, tok[3]); err != nil {
+			return err
+		}
+		return num(&s.AudioLevel, tok[4])
 	case n == 3:
 		// SLX-D: audio peak, audio RMS, RSSI.
 		s.Layout = FamilySLXD

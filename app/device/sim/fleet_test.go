@@ -56,7 +56,7 @@ func TestFleetStartListStop(t *testing.T) {
 		if ep.Protocol == "tcp" {
 			c := dialShure(t, ep.Addr())
 			c.send("< GET DEVICE_ID >")
-			c.expect("REP DEVICE_ID " + brace(ep.Name, 31))
+			c.expect("REP DEVICE_ID " + brace(ep.Name, deviceIDWidth(ep.Code)))
 			c.conn.Close()
 		} else {
 			c := dialSSC(t, ep.Addr())

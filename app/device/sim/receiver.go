@@ -262,6 +262,10 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 	if len(r.name) > 31 {
 		return nil, fmt.Errorf("receiver name %q longer than 31 characters", r.name)
 	}
+	// A device stores only as much of its name as its DEVICE_ID holds.
+	if w := deviceIDWidth(spec.code); len(r.name) > w {
+		r.name = strings.TrimSpace(r.name[:w])
+	}
 	used := map[int]bool{}
 	steps := (spec.freqHi - spec.freqLo) / 25
 	for i := 0; i < spec.channels; i++ {
@@ -296,9 +300,12 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 		r.ch = append(r.ch, c)
 	}
 	r.log = cfg.Logger.With("model", spec.model, "name", r.name)
-	if spec.vendor == VendorSennheiser {
+	switch {
+	case spec.vendor == VendorSennheiser:
 		r.srv = newSSCServer(r)
-	} else {
+	case shureDatagram(spec.fam):
+		r.srv = newUHFRServer(r)
+	default:
 		r.srv = newShureServer(r)
 	}
 	return r, nil
@@ -339,7 +346,7 @@ func (r *Receiver) Endpoint() Endpoint {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	proto := "tcp"
-	if r.spec.vendor == VendorSennheiser {
+	if r.spec.vendor == VendorSennheiser || shureDatagram(r.spec.fam) {
 		proto = "udp"
 	}
 	return Endpoint{
@@ -639,7 +646,7 @@ func (r *Receiver) SendGarbage() {
 		}
 		p = append(p, b)
 	}
-	if r.spec.vendor == VendorShure {
+	if r.spec.vendor == VendorShure && !shureDatagram(r.spec.fam) {
 		// A torn frame with no '>' is the nastiest realistic case.
 		p = append(p, "< REP 1 BATT_B"...)
 	}
@@ -650,14 +657,15 @@ func (r *Receiver) validFreq(kHz int) bool {
 	return kHz >= r.spec.freqLo && kHz <= r.spec.freqHi && kHz%25 == 0
 }
 
-// validName accepts printable ASCII without the characters that would break
-// Shure framing, up to max characters.
+// validName accepts printable ASCII without braces, up to max characters:
+// Shure's documented name set includes '<', '=' and '>', which travel inside
+// the braces; '*' frames UHF-R messages.
 func validName(name string, max int) error {
 	if len(name) > max {
 		return fmt.Errorf("name %q longer than %d characters", name, max)
 	}
 	for _, b := range []byte(name) {
-		if b < 0x20 || b > 0x7e || b == '{' || b == '}' || b == '<' || b == '>' {
+		if b < 0x20 || b > 0x7e || b == '{' || b == '}' || b == '*' {
 			return fmt.Errorf("name %q has a character the receiver cannot store", name)
 		}
 	}

@@ -164,6 +164,10 @@ func (s *shureServer) send(c *shureClient, msg string) {
 	if c.closed || s.r.stalled {
 		return
 	}
+	if s.r.spec.fam == famP10T && strings.HasPrefix(msg, "REP ") && msg != "REP ERR" {
+		// PSM1000 reports with REPORT where the receivers say REP.
+		msg = "REPORT " + msg[len("REP "):]
+	}
 	select {
 	case c.out <- []byte("< " + msg + " >"):
 	default:
@@ -198,7 +202,7 @@ func (s *shureServer) garbage(p []byte) {
 // render calls fn for every shared value (device and channel parameters).
 func (s *shureServer) render(fn func(key, val string)) {
 	r := s.r
-	for _, p := range shureDeviceParams {
+	for _, p := range deviceParams(r.spec.fam) {
 		fn(p.name, p.get(r))
 	}
 	for i, c := range r.ch {
@@ -249,8 +253,11 @@ func (s *shureServer) exec(c *shureClient, toks []string) bool {
 	if cmd != "GET" && cmd != "SET" {
 		return false
 	}
+	if cmd == "GET" && len(toks) == 2 && silentParam(r.spec.fam, strings.ToUpper(toks[1])) {
+		return true
+	}
 	// Device-level parameters take no channel index.
-	if dp, ok := findDeviceParam(strings.ToUpper(toks[1])); ok {
+	if dp, ok := findDeviceParam(r.spec.fam, strings.ToUpper(toks[1])); ok {
 		switch {
 		case cmd == "GET" && len(toks) == 2:
 		case cmd == "SET" && len(toks) == 3 && dp.set != nil:
@@ -295,6 +302,30 @@ func (s *shureServer) get(c *shureClient, targets []int, param string) bool {
 	r := s.r
 	switch param {
 	case "ALL":
+		switch r.spec.fam {
+		case famP10T:
+			return false
+		case famSLXPlus:
+			if len(targets) > 1 {
+				// GET 0 ALL: REP ERR, and metering starts
+				// (docs/SLXDplus-protocol.md, firmware 2.0.38.9).
+				if c.rates[1] == 0 {
+					s.setMeters(c, targets, 1000)
+				}
+				return false
+			}
+			for _, p := range deviceParams(r.spec.fam) {
+				s.send(c, "REP "+p.name+" "+p.get(r))
+			}
+			ch := targets[0]
+			for _, p := range shureParams[r.spec.fam] {
+				if !r.ch[ch-1].txOn && !slxPlusEmpty[p.name] {
+					continue
+				}
+				s.send(c, fmt.Sprintf("REP %d %s %s", ch, p.name, p.get(r, r.ch[ch-1])))
+			}
+			return true
+		}
 		for _, ch := range targets {
 			for _, p := range shureParams[r.spec.fam] {
 				s.send(c, fmt.Sprintf("REP %d %s %s", ch, p.name, p.get(r, r.ch[ch-1])))
@@ -390,6 +421,14 @@ func (s *shureServer) setMeters(c *shureClient, targets []int, rate int) {
 			chn := r.ch[ch-1]
 			peak := chn.txOn && c.peakSeen[ch-1] != chn.clipSeq
 			c.peakSeen[ch-1] = chn.clipSeq
+			if r.spec.fam == famP10T {
+				// PSM1000 meters its audio inputs as REPORTs, not SAMPLEs
+				// (micboard py/iem.py reads AUDIO_IN_LVL_L/_R).
+				lvl := p10tLevel(r.sampled(chn))
+				s.send(c, fmt.Sprintf("REP %d AUDIO_IN_LVL_L %07d", ch, lvl))
+				s.send(c, fmt.Sprintf("REP %d AUDIO_IN_LVL_R %07d", ch, lvl))
+				continue
+			}
 			s.send(c, fmt.Sprintf("SAMPLE %d ALL %s", ch, shureSample(r.spec.fam, r.sampled(chn), peak)))
 		}
 	})

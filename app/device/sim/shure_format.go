@@ -232,13 +232,95 @@ var shureParams = map[family][]shureParam{
 		paramFrequency(7),
 		paramGain,
 	},
+	// SLX-D+ as firmware 2.0.38.9 answers GET n ALL
+	// (companion-module-shure-wireless docs/SLXDplus-protocol.md).
+	famSLXPlus: {
+		paramChanName(widthName31),
+		paramTxModel("TX_MODEL", "UNKNOWN"),
+		paramBars("TX_BATT_BARS"),
+		paramMins("TX_BATT_MINS"),
+		paramFrequency(7),
+		paramGain,
+		{name: "ANTENNA_STATUS", get: func(_ *Receiver, c *channel) string {
+			if !c.txOn {
+				return "XX"
+			}
+			if c.rfB > c.rfA {
+				return "XB"
+			}
+			return "AX"
+		}},
+		{name: "LINK_STATUS", get: func(_ *Receiver, c *channel) string {
+			if c.txOn {
+				return "1 online"
+			}
+			return "1 offline"
+		}},
+	},
+	// PSM1000 P10T (companion-module-shure-psm1000 src/internalAPI.js).
+	famP10T: {
+		paramChanName(widthName8),
+		paramFrequency(6),
+		{name: "RF_TX_LVL", get: func(_ *Receiver, c *channel) string { return "50" }},
+		{name: "RF_MUTE", get: func(_ *Receiver, c *channel) string {
+			if c.txOn {
+				return "0"
+			}
+			return "1"
+		}},
+		{name: "AUDIO_TX_MODE", get: func(*Receiver, *channel) string { return "3" }},
+		{name: "AUDIO_IN_LINE_LVL", get: func(*Receiver, *channel) string { return "1" }},
+	},
 }
+
+// slxPlusEmpty is what SLX-D+ answers to GET n ALL for a channel without a
+// transmitter: a minimal subset (docs/SLXDplus-protocol.md "Empty-channel
+// behaviour").
+var slxPlusEmpty = map[string]bool{"TX_MODEL": true, "TX_BATT_BARS": true, "TX_BATT_MINS": true, "LINK_STATUS": true}
 
 // deviceParam is a parameter addressed without a channel index.
 type deviceParam struct {
 	name string
 	get  func(r *Receiver) string
 	set  func(r *Receiver, v string) bool
+}
+
+// deviceParams lists the device-level parameters a family answers; what a
+// family lacks it answers with silence or REP ERR (see shureServer.exec).
+// ULX-D and QLX-D report no MODEL or RF_BAND and pad DEVICE_ID to 8 and
+// FW_VER to 18 (companion-module-shure-wireless src/internalAPI.js);
+// SLX-D and SLX-D+ pad DEVICE_ID to 8; PSM1000 names itself DEVICE_NAME.
+func deviceParams(f family) []deviceParam {
+	switch f {
+	case famULX:
+		return []deviceParam{deviceID(8), {name: "FW_VER", get: func(r *Receiver) string { return brace(r.spec.fw, 18) }}}
+	case famSLX, famSLXPlus:
+		return append([]deviceParam{deviceID(8)}, shureDeviceParams[1:]...)
+	case famP10T:
+		return []deviceParam{{name: "DEVICE_NAME", get: func(r *Receiver) string { return brace(r.name, widthName31) }}}
+	}
+	return shureDeviceParams
+}
+
+// silentParams are queries a family ignores outright: several references
+// say ULX-D and QLX-D stay silent to GET MODEL.
+func silentParam(f family, name string) bool {
+	return f == famULX && (name == "MODEL" || name == "RF_BAND")
+}
+
+func deviceID(width int) deviceParam {
+	return deviceParam{
+		name: "DEVICE_ID",
+		get:  func(r *Receiver) string { return brace(r.name, width) },
+		set: func(r *Receiver, v string) bool {
+			name := unbrace(v)
+			if validName(name, width) != nil {
+				return false
+			}
+			r.name = name
+			return true
+		},
+	}
 }
 
 var shureDeviceParams = []deviceParam{
@@ -268,8 +350,8 @@ func findParam(f family, name string) (shureParam, bool) {
 	return shureParam{}, false
 }
 
-func findDeviceParam(name string) (deviceParam, bool) {
-	for _, p := range shureDeviceParams {
+func findDeviceParam(f family, name string) (deviceParam, bool) {
+	for _, p := range deviceParams(f) {
 		if p.name == name {
 			return p, true
 		}
@@ -323,7 +405,7 @@ func shureSample(f family, c *channel, peak bool) string {
 			adAntenna(c.rfA), adAntenna(c.rfB),
 			ledBits(c.rfA, -95, -85, -75, -65, -55), rf(c.rfA, 120, 120),
 			ledBits(c.rfB, -95, -85, -75, -65, -55), rf(c.rfB, 120, 120))
-	case famSLX:
+	case famSLX, famSLXPlus:
 		if !c.txOn {
 			return sampleOffSLX
 		}

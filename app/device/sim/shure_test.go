@@ -45,10 +45,11 @@ func TestShureCommandsByteExact(t *testing.T) {
 				{"< GET 1 TX_OFFSET >", "< REP 1 TX_OFFSET 000 >"},
 				{"< GET 1 FREQUENCY >", "< REP 1 FREQUENCY 470125 >"},
 				{"< GET 1 CHAN_NAME >", "< REP 1 CHAN_NAME {HH01 Ayo} >"},
-				{"< GET DEVICE_ID >", "< REP DEVICE_ID {Rack A                         } >"},
-				{"< GET MODEL >", "< REP MODEL {ULXD4Q                          } >"},
-				{"< GET FW_VER >", "< REP FW_VER {2.7.6.0                 } >"},
-				{"< GET RF_BAND >", "< REP RF_BAND G50 >"},
+				// ULX-D pads DEVICE_ID to 8 and FW_VER to 18 and stays silent
+				// to MODEL and RF_BAND (companion-module-shure-wireless
+				// src/internalAPI.js lists neither for ulx-d).
+				{"< GET DEVICE_ID >", "< REP DEVICE_ID {Rack A  } >"},
+				{"< GET MODEL >< GET RF_BAND >< GET FW_VER >", "< REP FW_VER {2.7.6.0           } >"},
 				{"< GET 1 ALL >", "< REP 1 CHAN_NAME {HH01 Ayo} >< REP 1 BATT_BARS 004 >< REP 1 BATT_RUN_TIME 00480 >" +
 					"< REP 1 BATT_CHARGE 080 >< REP 1 BATT_TYPE LION >< REP 1 TX_TYPE ULXD2 >< REP 1 TX_OFFSET 000 >" +
 					"< REP 1 FREQUENCY 470125 >< REP 1 AUDIO_MUTE OFF >< REP 1 AUDIO_GAIN 018 >< REP 1 METER_RATE 00000 >"},
@@ -61,7 +62,8 @@ func TestShureCommandsByteExact(t *testing.T) {
 				{"< SET 1 FREQUENCY 0500000 >", "< REP ERR >"}, // 7 digits on a 6-digit family
 				{"< SET 1 BATT_BARS 003 >", "< REP ERR >"},     // read-only
 				{"< SET 1 METER_RATE 00050 >", "< REP ERR >"},  // faster than 100 ms
-				{"< SET DEVICE_ID {Stage Left} >", "< REP DEVICE_ID {Stage Left                     } >"},
+				{"< SET DEVICE_ID {Stage L} >", "< REP DEVICE_ID {Stage L } >"},
+				{"< SET DEVICE_ID {Stage Left} >", "< REP ERR >"}, // DEVICE_ID holds 8
 				{"< GET 1 NONSENSE >", "< REP ERR >"},
 				{"< GET 5 BATT_BARS >", "< REP ERR >"},
 				{"< GET 1 DEVICE_ID >", "< REP ERR >"},
@@ -75,7 +77,7 @@ func TestShureCommandsByteExact(t *testing.T) {
 				{"< GET 1 TX_TYPE >", "< REP 1 TX_TYPE QLXD2 >"},
 				{"< GET 1 CHAN_NAME >", "< REP 1 CHAN_NAME {HH07 Bo } >"},
 				{"< GET 1 FREQUENCY >", "< REP 1 FREQUENCY 512000 >"},
-				{"< GET MODEL >", "< REP MODEL {QLXD4                           } >"},
+				{"< GET MODEL >< GET 1 TX_TYPE >", "< REP 1 TX_TYPE QLXD2 >"},
 				{"< GET 2 BATT_BARS >", "< REP ERR >"},
 			},
 		},
@@ -104,7 +106,7 @@ func TestShureCommandsByteExact(t *testing.T) {
 			},
 		},
 		{
-			model: "slxd4d", name: "BP09 Spare", tx: "SLXD1", freq: 470000,
+			model: "slxd4d", name: "BP09 Spr", tx: "SLXD1", freq: 470000,
 			ex: []exchange{
 				{"< GET 1 TX_BATT_BARS >", "< REP 1 TX_BATT_BARS 004 >"},
 				{"< GET 1 TX_BATT_MINS >", "< REP 1 TX_BATT_MINS 00480 >"},
@@ -112,7 +114,7 @@ func TestShureCommandsByteExact(t *testing.T) {
 				{"< GET 1 FREQUENCY >", "< REP 1 FREQUENCY 0470000 >"},
 				{"< GET 1 AUDIO_MUTE >", "< REP ERR >"}, // SLX-D has no mute
 				{"< GET 1 TX_BATT_CHARGE_PERCENT >", "< REP ERR >"},
-				{"< GET 1 ALL >", "< REP 1 CHAN_NAME {BP09 Spare                     } >< REP 1 TX_BATT_BARS 004 >" +
+				{"< GET 1 ALL >", "< REP 1 CHAN_NAME {BP09 Spr                       } >< REP 1 TX_BATT_BARS 004 >" +
 					"< REP 1 TX_BATT_MINS 00480 >< REP 1 TX_MODEL SLXD1 >< REP 1 FREQUENCY 0470000 >" +
 					"< REP 1 AUDIO_GAIN 018 >< REP 1 METER_RATE 00000 >"},
 				{"< GET 3 TX_BATT_BARS >", "< REP ERR >"},
@@ -217,10 +219,10 @@ func TestShureFramingAcrossWrites(t *testing.T) {
 	known(t, r, "HH01 Ayo", "ULXD2", 470125)
 	c := dialShure(t, r.Addr())
 	// Two commands in one write, then one split in the middle.
-	c.send("< GET 1 TX_TYPE >< GET RF_BAND >< GET 1 BA")
+	c.send("< GET 1 TX_TYPE >< GET FW_VER >< GET 1 BA")
 	time.Sleep(20 * time.Millisecond)
 	c.send("TT_BARS >")
-	want := "< REP 1 TX_TYPE ULXD2 >< REP RF_BAND G50 >< REP 1 BATT_BARS 004 >"
+	want := "< REP 1 TX_TYPE ULXD2 >< REP FW_VER {2.7.6.0           } >< REP 1 BATT_BARS 004 >"
 	c.readExact(want)
 	if hasNewline(want) {
 		t.Fatal("newline on the wire")
@@ -392,14 +394,14 @@ func TestShureStall(t *testing.T) {
 	c.expect("REP 1 METER_RATE 01000")
 
 	r.Stall(true)
-	c.send("< GET RF_BAND >")
+	c.send("< GET FW_VER >")
 	clk.Advance(3 * time.Second)
 	must(t, r.SetBatteryBars(1, 1))
 	c.quiet(300 * time.Millisecond) // silent, but not closed (quiet fails on EOF)
 
 	r.Stall(false)
-	c.send("< GET RF_BAND >")
-	c.expect("REP RF_BAND G50")
+	c.send("< GET FW_VER >")
+	c.expect("REP FW_VER {2.7.6.0           }")
 }
 
 func TestShureGarbage(t *testing.T) {

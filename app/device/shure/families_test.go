@@ -1,0 +1,161 @@
+package shure_test
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"testing"
+	"time"
+
+	"micboard/app/device"
+	"micboard/app/device/shure"
+	"micboard/app/device/sim"
+)
+
+// The simulator plays each family as the public references describe it
+// (see sim/shure_models.go), so these tests check the driver against the
+// references rather than against itself.
+func TestIdentifyEveryFamilyFromTheSimulator(t *testing.T) {
+	tests := []struct {
+		code     string
+		model    string // what Identify reports (inferred where the device is silent)
+		family   string
+		kind     device.Kind
+		channels int
+	}{
+		// ULX-D and QLX-D never answer MODEL: the model is inferred from
+		// the channels that answer and the transmitters they report.
+		{"ulxd4q", "ULXD4Q", "ulxd", device.KindReceiver, 4},
+		{"ulxd4d", "ULXD4D", "ulxd", device.KindReceiver, 2},
+		{"qlxd4", "QLXD4", "qlxd", device.KindReceiver, 1},
+		{"ad4q", "AD4Q-A", "axtd", device.KindReceiver, 4},
+		{"slxd4d", "SLXD4D", "slxd", device.KindReceiver, 2},
+		// SLX-D+ answers GET 0 ALL with REP ERR: asked channel by channel.
+		{"slxd4qplus", "SLXD4Q+", "slxd", device.KindReceiver, 4},
+		// UHF-R: no TCP at all, `* ... *` over UDP; a UR4S has one receiver.
+		{"ur4d", "UR4D", "uhfr", device.KindReceiver, 2},
+		{"ur4s", "UR4S", "uhfr", device.KindReceiver, 1},
+		// PSM1000: REPORT verb, DEVICE_NAME, an in-ear transmitter.
+		{"p10t", "P10T", "p10t", device.KindIEMTransmitter, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: tt.code, Name: "Rack A", Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = rx.Stop() })
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+			defer cancel()
+			start := time.Now()
+			got, err := device.Identify(ctx, device.VendorShure, "127.0.0.1", rx.Port())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("identify took %v: it waited for something that never came", d)
+			}
+			if got.Model != device.Some(tt.model) || got.Family != device.Some(tt.family) ||
+				got.Kind != device.Some(tt.kind) || got.ChannelCount != device.Some(tt.channels) {
+				t.Errorf("model %v family %v kind %v channels %v; want %s %s %s %d",
+					got.Model, got.Family, got.Kind, got.ChannelCount, tt.model, tt.family, tt.kind, tt.channels)
+			}
+			st := rx.State()
+			for _, ch := range st.Channels {
+				if c := got.Channels[ch.Channel]; c == nil || !c.Name.Known() {
+					t.Errorf("channel %d: no name (%+v)", ch.Channel, c)
+				}
+			}
+		})
+	}
+}
+
+// Watching a family: meters arrive in its own layout and become readings.
+func TestWatchNewFamiliesFromTheSimulator(t *testing.T) {
+	tests := []struct {
+		code  string
+		check func(c *device.ChannelReading) bool
+	}{
+		{"ur4d", func(c *device.ChannelReading) bool {
+			return len(c.RFLevelDBm) == 2 && c.BatteryBars.Known() && c.AudioLevelDBFS.Known()
+		}},
+		{"p10t", func(c *device.ChannelReading) bool {
+			return c.AudioLevelDBFS.Known() && c.AudioLevelRightDBFS.Known() && c.RFPowerMW == device.Some(50) && !c.BatteryBars.Set
+		}},
+		{"slxd4qplus", func(c *device.ChannelReading) bool {
+			return len(c.RFLevelDBm) == 1 && c.AudioPeak.Set && c.BatteryBars.Set
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: tt.code, Name: "Rack A", ChannelNames: []string{"HH01 Ayo"},
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = rx.Stop() })
+			drv, err := shure.New(device.Config{Host: "127.0.0.1", Port: rx.Port(), MeterRate: 100 * time.Millisecond,
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := drv.Dial(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var state device.Reading
+			done := make(chan struct{})
+			go func() {
+				_ = drv.Run(ctx, func(r device.Reading) {
+					state.Merge(r)
+					if c := state.Channels[1]; c != nil && tt.check(c) && state.Name.Set {
+						select {
+						case <-done:
+						default:
+							close(done)
+						}
+					}
+				})
+			}()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatalf("never saw the expected channel 1; last state %+v", state.Channels[1])
+			}
+			_ = drv.Close()
+		})
+	}
+}
+
+// Renaming a UHF-R channel goes out as `* SET n CHAN_NAME a_b *` and comes
+// back unprompted.
+func TestUHFRRename(t *testing.T) {
+	rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: "ur4d", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rx.Stop() })
+	drv, err := shure.New(device.Config{Host: "127.0.0.1", Port: rx.Port(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := drv.Dial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer drv.Close()
+	if err := drv.SetChannelName(ctx, 2, "BP07 Kai"); err != nil {
+		t.Fatal(err)
+	}
+	for rx.State().Channels[1].Name != "BP07 Kai" {
+		if ctx.Err() != nil {
+			t.Fatalf("name never changed: %q", rx.State().Channels[1].Name)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := drv.SetChannelName(ctx, 1, strconv.Itoa(1234567890123)); err == nil {
+		t.Error("13 characters accepted on UHF-R (12 max)")
+	}
+}
