@@ -1,7 +1,13 @@
 // Package sim simulates wireless microphone receivers on loopback sockets,
 // speaking the real protocols of PROTOCOLS.md byte for byte: Shure
-// command strings over TCP (ULX-D, QLX-D, Axient Digital, SLX-D) and
-// Sennheiser SSC v1 JSON over UDP (EW-DX EM 2 / EM 4).
+// command strings over TCP (ULX-D, QLX-D, Axient Digital, SLX-D, SLX-D+ and
+// the PSM1000 P10T in-ear transmitter), UHF-R's `* ... *` strings over UDP,
+// and Sennheiser SSC v1 JSON over UDP (EW-DX EM 2 / EM 4). Each Shure
+// family plays what the public references document (Shure's command-string
+// documents, the original micboard, the Bitfocus Companion modules), not
+// what Micboard's driver expects: ULX-D and QLX-D stay silent to GET MODEL,
+// SLX-D+ answers GET 0 ALL with REP ERR and starts metering, the P10T
+// reports with REPORT. See shure_models.go for the sources per family.
 //
 // A Receiver is one simulated device with test hooks (SetBatteryBars,
 // SetTxOff, Drop, Stall, SendGarbage, Clip...) that push unprompted updates
