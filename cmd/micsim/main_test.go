@@ -85,10 +85,12 @@ func TestRunServesAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Write([]byte("< GET MODEL >")); err != nil {
+	// ULX-D stays silent to GET MODEL, as the references say; FW_VER it
+	// answers, padded to 18.
+	if _, err := conn.Write([]byte("< GET MODEL >< GET FW_VER >")); err != nil {
 		t.Fatal(err)
 	}
-	want := "< REP MODEL {ULXD4Q                          } >"
+	want := "< REP FW_VER {2.7.6.0           } >"
 	buf := make([]byte, len(want))
 	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := conn.Read(buf); err != nil || string(buf) != want {
