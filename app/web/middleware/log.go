@@ -16,8 +16,10 @@ var quietPaths = map[string]bool{"/healthz": true, "/readyz": true}
 // path, status, duration, size, client address and request id. Errors are
 // handed to Echo's error handler first, so the status logged is the one the
 // client saw. Secret path segments (SecretPaths) are redacted, in the
-// path and in the error alike.
+// path and in the error alike. The request id (RequestID) comes from the
+// context, as on every other line the request logs.
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
+	log = slog.New(WithRequestIDs(log.Handler()))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -45,9 +47,6 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Duration("duration", time.Since(start)),
 				slog.Int64("bytes", res.Size),
 				slog.String("ip", c.RealIP()),
-			}
-			if id := res.Header().Get(echo.HeaderXRequestID); id != "" {
-				attrs = append(attrs, slog.String("request_id", id))
 			}
 			if req.Header.Get("HX-Request") == "true" {
 				attrs = append(attrs, slog.Bool("htmx", true))
