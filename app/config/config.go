@@ -24,6 +24,11 @@ type Config struct {
 	MeterRate     time.Duration
 	PublicBoard   bool
 
+	// SessionIdle ends a login unused for this long; SessionMaxAge ends any
+	// login this long after it began, used or not.
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+
 	// TrustedProxies are the peers whose X-Forwarded-For header names the
 	// client; empty trusts none, so a client cannot forge its address.
 	TrustedProxies []*net.IPNet
@@ -34,6 +39,12 @@ type Config struct {
 	// PprofListen is where Go's profiler is served ("": off).
 	PprofListen      string
 	PprofAllowRemote bool
+
+	// SlowRequest is how long a request may take before it is logged at
+	// WARN (0: never).
+	SlowRequest time.Duration
+	// MetricsPublic lets anyone read GET /metrics.
+	MetricsPublic bool
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -49,6 +60,8 @@ var Vars = []Var{
 	{"MICBOARD_LISTEN", ":8058", "address the web server listens on (host:port)"},
 	{"MICBOARD_REDIS_URL", "", "Redis URL for the shared cache (empty: in-memory cache)"},
 	{"MICBOARD_SESSION_SECRET", "", "secret that signs login cookies, at least 32 bytes (empty: a random one per start, logins do not survive a restart)"},
+	{"MICBOARD_SESSION_IDLE", "12h", "a login ends after this long without a request (5m to 720h)"},
+	{"MICBOARD_SESSION_MAX_AGE", "168h", "a login ends this long after it began, in use or not (1h to 8760h)"},
 	{"MICBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"MICBOARD_METER_RATE", "1s", "how often receivers send meter samples (100ms to 60s)"},
 	{"MICBOARD_PUBLIC_BOARD", "false", "true lets anyone read the board without logging in"},
@@ -57,6 +70,8 @@ var Vars = []Var{
 	{"MICBOARD_MAX_STREAMS", "5000", "live board streams one instance serves at once; past it streams answer 503"},
 	{"MICBOARD_PPROF_LISTEN", "", "host:port to serve Go's profiler (/debug/pprof/) on, loopback only unless allowed (empty: off)"},
 	{"MICBOARD_PPROF_ALLOW_REMOTE", "false", "true lets MICBOARD_PPROF_LISTEN bind a non-loopback address"},
+	{"MICBOARD_SLOW_REQUEST", "1s", "a request that takes longer is logged at WARN (0 to 1h; 0: never)"},
+	{"MICBOARD_METRICS_PUBLIC", "false", "true lets anyone read GET /metrics (Prometheus); otherwise only an admin"},
 }
 
 // FieldError names the variable that holds a bad value.
@@ -125,6 +140,11 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
 		bad("MICBOARD_SESSION_SECRET", "(hidden)", "must be at least 32 bytes")
 	}
+	c.SessionIdle = durationIn(get, bad, "MICBOARD_SESSION_IDLE", 5*time.Minute, 720*time.Hour)
+	c.SessionMaxAge = durationIn(get, bad, "MICBOARD_SESSION_MAX_AGE", time.Hour, 8760*time.Hour)
+	if c.SessionIdle > c.SessionMaxAge && c.SessionMaxAge > 0 {
+		bad("MICBOARD_SESSION_IDLE", get("MICBOARD_SESSION_IDLE"), "must not be longer than MICBOARD_SESSION_MAX_AGE")
+	}
 	level := get("MICBOARD_LOG_LEVEL")
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		bad("MICBOARD_LOG_LEVEL", level, "want debug, info, warn or error")
@@ -163,6 +183,18 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 			bad("MICBOARD_PPROF_LISTEN", c.PprofListen, why)
 		}
 	}
+	slow := get("MICBOARD_SLOW_REQUEST")
+	if d, err := time.ParseDuration(slow); err != nil || d < 0 || d > time.Hour {
+		bad("MICBOARD_SLOW_REQUEST", slow, "want a duration from 0 to 1h, such as 1s or 500ms")
+	} else {
+		c.SlowRequest = d
+	}
+	metricsPublic := get("MICBOARD_METRICS_PUBLIC")
+	if b, err := strconv.ParseBool(metricsPublic); err != nil {
+		bad("MICBOARD_METRICS_PUBLIC", metricsPublic, "want true or false")
+	} else {
+		c.MetricsPublic = b
+	}
 	if len(errs) > 0 {
 		return Config{}, errs
 	}
@@ -178,6 +210,24 @@ func intIn(get func(string) string, bad func(name, value, why string), name stri
 		return 0
 	}
 	return n
+}
+
+// durationIn reads a duration between lo and hi.
+func durationIn(get func(string) string, bad func(name, value, why string), name string, lo, hi time.Duration) time.Duration {
+	v := get(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		bad(name, v, fmt.Sprintf("want a duration from %s to %s, such as 12h", fmtDuration(lo), fmtDuration(hi)))
+		return 0
+	}
+	return d
+}
+
+// fmtDuration prints 5m or 720h rather than 5m0s or 720h0m0s.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
 }
 
 // parseNets reads a comma-separated list of IPs and CIDRs; a lone IP is a

@@ -24,6 +24,9 @@ func TestDefaults(t *testing.T) {
 	if len(c.TrustedProxies) != 0 || c.PprofListen != "" || c.PprofAllowRemote {
 		t.Fatalf("defaults trust proxies or serve the profiler: %+v", c)
 	}
+	if c.SessionIdle != 12*time.Hour || c.SessionMaxAge != 7*24*time.Hour {
+		t.Fatalf("session expiry = idle %v, absolute %v", c.SessionIdle, c.SessionMaxAge)
+	}
 	if c.MaxStreams != 5000 || c.MaxConnsPerClient != 256 {
 		t.Fatalf("limits = %d streams, %d connections per client", c.MaxStreams, c.MaxConnsPerClient)
 	}
@@ -60,6 +63,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"MICBOARD_MAX_STREAMS":          "0",
 		"MICBOARD_PPROF_LISTEN":         "6060",
 		"MICBOARD_PPROF_ALLOW_REMOTE":   "perhaps",
+		"MICBOARD_SESSION_IDLE":         "1s",
+		"MICBOARD_SESSION_MAX_AGE":      "forever",
 	}
 	for name, value := range cases {
 		_, err := Parse(lookup(map[string]string{name: value}))
@@ -74,6 +79,17 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 	}
 	if _, err := Parse(lookup(map[string]string{"MICBOARD_SESSION_SECRET": "short"})); strings.Contains(err.Error(), "short") {
 		t.Error("the session secret leaked into the error")
+	}
+}
+
+func TestSessionIdleWithinMaxAge(t *testing.T) {
+	c, err := Parse(lookup(map[string]string{"MICBOARD_SESSION_IDLE": "30m", "MICBOARD_SESSION_MAX_AGE": "2h"}))
+	if err != nil || c.SessionIdle != 30*time.Minute || c.SessionMaxAge != 2*time.Hour {
+		t.Fatalf("parsed %v %v: %v", c.SessionIdle, c.SessionMaxAge, err)
+	}
+	_, err = Parse(lookup(map[string]string{"MICBOARD_SESSION_IDLE": "48h", "MICBOARD_SESSION_MAX_AGE": "24h"}))
+	if err == nil || !strings.Contains(err.Error(), "MICBOARD_SESSION_IDLE") {
+		t.Fatalf("idle longer than max age: %v", err)
 	}
 }
 

@@ -98,7 +98,7 @@ func TestStreamOutlivesServerTimeouts(t *testing.T) {
 
 func TestStreamCap(t *testing.T) {
 	r := newBoardRig(t, "HH01")
-	s, err := web.New(web.Deps{Config: configWith(t, map[string]string{"MICBOARD_MAX_STREAMS": "1"}), Board: r.board, Store: r.st})
+	s, err := web.New(web.Deps{Config: configWith(t, map[string]string{"MICBOARD_MAX_STREAMS": "1", "MICBOARD_PUBLIC_BOARD": "true"}), Board: r.board, Store: r.st})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ type lastGoodAnswers struct {
 	kiosk           lastGood[*model.Kiosk]      // by token hash
 	receiver        lastGood[*model.Receiver]   // by id
 	assignment      lastGood[*model.Assignment] // by channel id
+	user            lastGood[*model.User]       // a session's user, by id
 
 	mu   sync.Mutex
 	down bool // the last lookup failed; logged once per outage

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"micboard/app/model"
 	"micboard/app/web/htmx"
 )
 
@@ -28,17 +29,25 @@ const (
 	PageChannel      = "channel"
 	PageKiosk        = "kiosk"
 	PageKioskRevoked = "kiosk_revoked"
+	PageLogin        = "login"
+	PageAdminHome    = "admin_home"
+	PageAdminUsers   = "admin_users"
+	PageAdminAudit   = "admin_audit"
 
 	PartialErrorToast    = "error_toast"
 	PartialTile          = "tile"
 	PartialTileMeters    = "tile_meters"
 	PartialBoardGrid     = "board_grid"
 	PartialChannelDetail = "channel_detail"
+	PartialAdminNav      = "admin_nav"
+	PartialFieldError    = "field_error"
 )
 
 var requiredTemplates = struct{ pages, partials []string }{
-	pages:    []string{PageError, PageBoard, PageChannel, PageKiosk, PageKioskRevoked},
-	partials: []string{PartialErrorToast, PartialTile, PartialTileMeters, PartialBoardGrid, PartialChannelDetail},
+	pages: []string{PageError, PageBoard, PageChannel, PageKiosk, PageKioskRevoked,
+		PageLogin, PageAdminHome, PageAdminUsers, PageAdminAudit},
+	partials: []string{PartialErrorToast, PartialTile, PartialTileMeters, PartialBoardGrid, PartialChannelDetail,
+		PartialAdminNav, PartialFieldError},
 }
 
 // Layouts: the app's (header, footer) and the wall display's (nothing but
@@ -58,6 +67,10 @@ type View struct {
 	HTMX      htmx.Request // what htmx said about the request
 	RequestID string
 	Version   string
+	User      *model.User // the logged-in user, or nil
+	CSRF      string      // the token forms and htmx send back ("" where none is issued)
+	// CanAdmin: the user may open the admin console.
+	CanAdmin bool
 }
 
 // templates holds one parsed set per page (layouts + partials + that page's
@@ -175,6 +188,9 @@ func (s *Server) pageLayout(c echo.Context, status int, name, layout string, v V
 	v.HTMX = htmx.GetRequest(c)
 	v.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 	v.Version = s.version
+	v.User = currentUser(c)
+	v.CSRF = csrfToken(c)
+	v.CanAdmin = v.User != nil && v.User.Role.AtLeast(routeAccess[RouteAdmin].role())
 	tmpl := layout
 	if v.HTMX.Partial() {
 		tmpl = "content"
@@ -233,6 +249,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return ago(*t, time.Now())
 		},
+		"hasPrefix": strings.HasPrefix,
+		"ptrTime":   func(t time.Time) *time.Time { return &t },
+		"list":      func(v ...string) []string { return v },
+		"add":       func(a, b int) int { return a + b },
+		"sub":       func(a, b int) int { return a - b },
 		// dict passes several values to a partial: {{template "x" dict "A" 1 "B" 2}}.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

@@ -24,9 +24,24 @@ const (
 	RouteKioskGrid      = "kiosk.grid"
 	RouteKioskEvents    = "kiosk.events"
 	RouteKioskHeartbeat = "kiosk.heartbeat"
+
+	RouteLogin       = "login"
+	RouteLoginSubmit = "login.submit"
+	RouteSetup       = "setup"
+	RouteLogout      = "logout"
+
+	RouteAdmin             = "admin"
+	RouteAdminUsers        = "admin.users"
+	RouteAdminUserCreate   = "admin.users.create"
+	RouteAdminUserRole     = "admin.users.role"
+	RouteAdminUserDisable  = "admin.users.disable"
+	RouteAdminUserEnable   = "admin.users.enable"
+	RouteAdminUserPassword = "admin.users.password"
+	RouteAdminAudit        = "admin.audit"
 )
 
 // routes registers every route of the app; this is the one list of them.
+// Who may reach each one is in routeAccess (access.go).
 func (s *Server) routes() {
 	e := s.echo
 	stream := s.streamMiddleware()
@@ -38,6 +53,13 @@ func (s *Server) routes() {
 
 	// Assets.
 	s.get("/static/*", s.staticServe).Name = RouteStatic
+
+	// Logging in and out; with no user at all, the login page offers to
+	// create the first admin (setup).
+	s.get("/login", s.loginShow).Name = RouteLogin
+	e.POST("/login", s.loginSubmit).Name = RouteLoginSubmit
+	e.POST("/setup", s.setupSubmit).Name = RouteSetup
+	e.POST("/logout", s.logout).Name = RouteLogout
 
 	// The board: the page, its grid (fetched again after a reconnect), its
 	// live stream, and the channel detail panel.
@@ -52,6 +74,16 @@ func (s *Server) routes() {
 	s.get("/kiosk/:token/grid", s.kioskGrid, guess).Name = RouteKioskGrid
 	s.get("/kiosk/:token/events", s.kioskEvents, append([]echo.MiddlewareFunc{guess}, stream...)...).Name = RouteKioskEvents
 	e.POST("/kiosk/:token/heartbeat", s.kioskHeartbeat, guess).Name = RouteKioskHeartbeat
+
+	// The admin console.
+	s.get("/admin/", s.adminHome).Name = RouteAdmin
+	s.get("/admin/users", s.adminUsersList).Name = RouteAdminUsers
+	e.POST("/admin/users", s.adminUserCreate).Name = RouteAdminUserCreate
+	e.POST("/admin/users/:id/role", s.adminUserRole).Name = RouteAdminUserRole
+	e.POST("/admin/users/:id/disable", s.adminUserDisable).Name = RouteAdminUserDisable
+	e.POST("/admin/users/:id/enable", s.adminUserEnable).Name = RouteAdminUserEnable
+	e.POST("/admin/users/:id/password", s.adminUserPassword).Name = RouteAdminUserPassword
+	s.get("/admin/audit", s.adminAuditList).Name = RouteAdminAudit
 }
 
 // get registers a GET route and the HEAD route that answers the same
@@ -67,13 +99,14 @@ func (s *Server) get(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 const streamRetryAfter = 10 * time.Second
 
 // streamMiddleware readies the live stream routes: a cap on how many run
-// at once, and no read or write deadline for their hours-long answers.
+// at once, no read or write deadline for their hours-long answers, and a
+// small send buffer so a client that stops reading is dropped soon.
 func (s *Server) streamMiddleware() []echo.MiddlewareFunc {
 	limit := s.cfg.MaxStreams
 	if limit <= 0 {
 		limit = defaultMaxStreams
 	}
-	return []echo.MiddlewareFunc{middleware.StreamLimit(limit, streamRetryAfter), middleware.LongLived()}
+	return []echo.MiddlewareFunc{middleware.StreamLimit(limit, streamRetryAfter), middleware.LongLived(), streamSocket()}
 }
 
 // Kiosk token guessing: a client gets kioskGuessBurst wrong tokens, then

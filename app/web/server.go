@@ -85,6 +85,9 @@ type Server struct {
 	board    *live.Board
 	store    *store.Store
 	kiosks   *service.Kiosks
+	users    *service.Users
+	limits   loginLimits
+	now      func() time.Time
 	tiles    tileCache
 	lastGood lastGoodAnswers // database answers pages fall back on
 	streams  streamHub
@@ -93,6 +96,7 @@ type Server struct {
 
 	echo       *echo.Echo
 	routeNames map[string]bool
+	routeByKey map[string]string // "METHOD /path" → route name
 	views      *templates
 	assets     *assets
 	http       *http.Server
@@ -113,7 +117,14 @@ func New(d Deps) (*Server, error) {
 		version:  d.Version,
 		board:    d.Board,
 		store:    d.Store,
+		now:      time.Now,
 		stopping: make(chan struct{}),
+	}
+	if s.cfg.SessionIdle <= 0 {
+		s.cfg.SessionIdle = 12 * time.Hour
+	}
+	if s.cfg.SessionMaxAge <= 0 {
+		s.cfg.SessionMaxAge = sessionMaxAge * time.Second
 	}
 	if s.board == nil {
 		s.board = live.NewBoard(live.Options{})
@@ -124,6 +135,7 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.store != nil {
 		s.kiosks = service.NewKiosks(s.store)
+		s.users = service.NewUsers(s.store)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -135,13 +147,16 @@ func New(d Deps) (*Server, error) {
 		s.version = "dev"
 	}
 	if s.sessions == nil {
-		store, err := NewSessionStore(s.cfg.SessionSecret, s.log)
+		store, err := newSessionStore(s.cfg.SessionSecret, s.log, int(s.cfg.SessionMaxAge/time.Second))
 		if err != nil {
 			return nil, err
 		}
 		s.sessions = store
 	}
 	var err error
+	if s.limits, err = newLoginLimits(s.cache); err != nil {
+		return nil, err
+	}
 	if s.assets, err = loadAssets(static.FS); err != nil {
 		return nil, err
 	}
@@ -162,8 +177,15 @@ func New(d Deps) (*Server, error) {
 		middleware.SecureHeaders(),
 		echomw.BodyLimit("2M"),
 		echomw.GzipWithConfig(echomw.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}),
+		// Echo runs these after routing, so they know the route's name.
+		s.authenticate(),
+		s.authorize(),
+		s.csrfProtect(),
 	)
 	s.routes()
+	if err := s.indexRoutes(); err != nil {
+		return nil, err
+	}
 	s.channelPathPrefix = strings.TrimSuffix(e.Reverse(RouteChannel, "0"), "0")
 	s.routeNames = map[string]bool{}
 	for _, r := range e.Routes() {
@@ -179,6 +201,7 @@ func New(d Deps) (*Server, error) {
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
+		ConnContext:       withConn,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return s, nil

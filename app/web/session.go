@@ -15,7 +15,8 @@ import (
 // SessionName is the cookie that carries a login.
 const SessionName = "micboard_session"
 
-// sessionMaxAge keeps a login for a week: the length of a festival run.
+// sessionMaxAge keeps a login for a week (a festival run) unless
+// MICBOARD_SESSION_MAX_AGE says otherwise.
 const sessionMaxAge = 7 * 24 * 60 * 60
 
 // NewSessionStore returns the cookie store for logins. Cookies are signed and
@@ -24,6 +25,11 @@ const sessionMaxAge = 7 * 24 * 60 * 60
 // defaults to SameSite=None without HttpOnly: here it is Lax and HttpOnly,
 // and Secure whenever the request came over HTTPS.
 func NewSessionStore(secret string, log *slog.Logger) (sessions.Store, error) {
+	return newSessionStore(secret, log, sessionMaxAge)
+}
+
+// newSessionStore is NewSessionStore with the cookie's lifetime in seconds.
+func newSessionStore(secret string, log *slog.Logger, maxAge int) (sessions.Store, error) {
 	var hashKey, blockKey []byte
 	if secret == "" {
 		log.Warn("MICBOARD_SESSION_SECRET is empty: using a random key; logins will not survive a restart")
@@ -44,11 +50,11 @@ func NewSessionStore(secret string, log *slog.Logger) (sessions.Store, error) {
 	cs := sessions.NewCookieStore(hashKey, blockKey)
 	cs.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   sessionMaxAge,
+		MaxAge:   maxAge,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	}
-	cs.MaxAge(sessionMaxAge)
+	cs.MaxAge(maxAge)
 	return &sessionStore{cookies: cs}, nil
 }
 

@@ -19,11 +19,17 @@ import (
 	"micboard/app/web"
 )
 
+// testConfig is the default configuration with a fixed session secret and
+// a public board, so tests of the board need no login (auth_internal_test.go covers
+// the private board).
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	cfg, err := config.Parse(func(name string) (string, bool) {
-		if name == "MICBOARD_SESSION_SECRET" {
+		switch name {
+		case "MICBOARD_SESSION_SECRET":
 			return strings.Repeat("s", 32), true
+		case "MICBOARD_PUBLIC_BOARD":
+			return "true", true
 		}
 		return "", false
 	})
