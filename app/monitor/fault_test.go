@@ -205,7 +205,7 @@ func TestFaultFleetDropsAndReturns(t *testing.T) {
 	if err := board.Load(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	// The shipped reconnect policy (500 ms doubling to 30 s, ±25 %), so the
+	// The shipped reconnect policy (500 ms doubling to 15 s, ±25 %), so the
 	// test measures what a show gets.
 	mgr := monitor.New(st, board, monitor.Options{MeterRate: time.Second, Logger: quiet})
 	mctx, cancel := context.WithCancel(ctx)

@@ -28,7 +28,10 @@ type Options struct {
 	PollEvery time.Duration
 	// HeartbeatEvery bounds how often last_message_at is written (default 5 s).
 	HeartbeatEvery time.Duration
-	// BackoffMin and BackoffMax bound reconnect delays (default 500 ms, 30 s).
+	// BackoffMin and BackoffMax bound reconnect delays (default 500 ms,
+	// 15 s: a rack that was off for the interval is back on the board
+	// within 19 s of its return, and 250 dead receivers still cost the
+	// database only a few writes a second).
 	BackoffMin, BackoffMax time.Duration
 	// LinkTimeout overrides the driver's dead-link timeout (0: the driver's).
 	LinkTimeout time.Duration
@@ -72,7 +75,7 @@ func New(st *store.Store, board *live.Board, opts Options) *Manager {
 		opts.BackoffMin = 500 * time.Millisecond
 	}
 	if opts.BackoffMax <= 0 {
-		opts.BackoffMax = 30 * time.Second
+		opts.BackoffMax = 15 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -101,14 +104,8 @@ type supervisor struct {
 	mu  sync.Mutex
 	drv device.Driver // the connected session's driver, nil between sessions
 
-	// A lost link is declared (board and database say offline) only when
-	// it stays lost for OfflineGrace, so a reconnect within it is no false
-	// alarm. gmu is held while declaring, so a return cannot interleave.
-	lastMsg  atomic.Int64 // unix nanos of the last reading, over all sessions
-	gmu      sync.Mutex
-	grace    *time.Timer
-	gen      uint64 // bumps when the receiver is heard again
-	declared bool
+	lastMsg atomic.Int64 // unix nanos of the last reading, over all sessions
+	outage  outage
 }
 
 // setDriver records the live session's driver (nil when it ends).
@@ -258,57 +255,7 @@ func (m *Manager) supervise(ctx context.Context, sup *supervisor) {
 			return
 		case <-time.After(delay):
 		}
-		if err := m.conns.RecordReconnect(ctx, t.ID); err != nil && ctx.Err() == nil {
-			log.Warn("record reconnect", "err", err)
-		}
 	}
-}
-
-// linkLost declares a receiver offline: at once when it was never reached
-// or has been silent for OfflineGrace already, else once the grace passes
-// without it answering again. Every failure after that is recorded, so the error count
-// and message stay true.
-func (m *Manager) linkLost(ctx context.Context, sup *supervisor, log *slog.Logger, cause error, wasOnline bool) {
-	id := sup.tgt.ID
-	declare := func(gen uint64) {
-		sup.gmu.Lock()
-		defer sup.gmu.Unlock()
-		if sup.gen != gen {
-			return // heard again meanwhile
-		}
-		sup.grace, sup.declared = nil, true
-		m.board.SetOnline(id, false)
-		if _, err := m.devs.SyncStatus(context.WithoutCancel(ctx), id, false, errText(cause)); err != nil {
-			log.Warn("record offline", "err", err)
-		}
-	}
-	// The grace counts from the last message: a link that died of silence
-	// has used it up already.
-	left := m.opts.OfflineGrace - time.Since(time.Unix(0, sup.lastMsg.Load()))
-	sup.gmu.Lock()
-	gen, declared, waiting := sup.gen, sup.declared, sup.grace != nil
-	if !declared && !waiting && wasOnline && left > 0 {
-		sup.grace = time.AfterFunc(left, func() { declare(gen) })
-		sup.gmu.Unlock()
-		return
-	}
-	sup.gmu.Unlock()
-	if !waiting {
-		declare(gen)
-	}
-}
-
-// heardAgain ends a grace (the lost link came back in time) or a declared
-// outage; it is called before the receiver is marked online.
-func (sup *supervisor) heardAgain() {
-	sup.gmu.Lock()
-	defer sup.gmu.Unlock()
-	sup.gen++
-	if sup.grace != nil {
-		sup.grace.Stop()
-		sup.grace = nil
-	}
-	sup.declared = false
 }
 
 func errText(err error) string {
@@ -406,9 +353,14 @@ const recordOnlineRetry = time.Second
 func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Logger, lastMsg *atomic.Int64, heard <-chan struct{}, facts <-chan device.Reading, wasOnline *bool) {
 	t := sup.tgt
 	var retry <-chan time.Time
-	markOnline := func() {
-		sup.heardAgain()
-		if _, err := m.devs.SyncStatus(ctx, t.ID, true, ""); err != nil {
+	// The board and the heartbeat batch learn at once that the receiver
+	// answers; the database record follows, retried while it fails, so an
+	// outage of PostgreSQL never keeps a receiver off the board.
+	recordOnline := func() {
+		sup.outage.writeMu.Lock()
+		_, err := m.devs.SyncStatus(ctx, t.ID, true, "")
+		sup.outage.writeMu.Unlock()
+		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("record online", "err", err)
 			}
@@ -416,10 +368,14 @@ func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Log
 			return
 		}
 		retry = nil
+	}
+	markOnline := func() {
+		m.heardAgain(ctx, sup, log)
 		*wasOnline = true
 		m.beats.add(t.ID, lastMsg)
 		m.board.SetOnline(t.ID, true)
 		log.Info("receiver online")
+		recordOnline()
 	}
 	defer m.beats.remove(t.ID)
 	for {
@@ -429,7 +385,7 @@ func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Log
 		case <-heard:
 			markOnline()
 		case <-retry:
-			markOnline()
+			recordOnline()
 		case r := <-facts:
 			rep, err := ReportFromReading(t.Vendor, t.Host, t.Port, r)
 			if err != nil {

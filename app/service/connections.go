@@ -50,6 +50,24 @@ func (s *Connections) RecordError(ctx context.Context, receiverID int64, cause e
 	return nil
 }
 
+// RecordReconnects counts n attempts that reached a receiver again within
+// its grace.
+func (s *Connections) RecordReconnects(ctx context.Context, receiverID int64, n int) error {
+	if err := s.st.Connections.RecordReconnects(ctx, receiverID, n); err != nil {
+		return fmt.Errorf("record %d reconnects of receiver %d: %w", n, receiverID, err)
+	}
+	return nil
+}
+
+// RecordFailedAttempts counts n failed attempts to reach a receiver, with
+// the last one's reason.
+func (s *Connections) RecordFailedAttempts(ctx context.Context, receiverID int64, n int, reason string) error {
+	if err := s.st.Connections.RecordFailedAttempts(ctx, receiverID, n, reason, s.now()); err != nil {
+		return fmt.Errorf("record %d failed attempts of receiver %d: %w", n, receiverID, err)
+	}
+	return nil
+}
+
 // RecordReconnect counts an attempt to reach a receiver again.
 func (s *Connections) RecordReconnect(ctx context.Context, receiverID int64) error {
 	if err := s.st.Connections.RecordReconnect(ctx, receiverID); err != nil {

@@ -218,9 +218,28 @@ func (r *Connections) RecordError(ctx context.Context, receiverID int64, message
 
 // RecordReconnect counts one more attempt to reach a receiver.
 func (r *Connections) RecordReconnect(ctx context.Context, receiverID int64) error {
+	return r.RecordReconnects(ctx, receiverID, 1)
+}
+
+// RecordReconnects counts n attempts to reach a receiver.
+func (r *Connections) RecordReconnects(ctx context.Context, receiverID int64, n int) error {
 	_, err := r.updateMany(ctx, []int64{receiverID}, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("reconnect_attempts = reconnect_attempts + 1").
+		return q.Set("reconnect_attempts = reconnect_attempts + ?", n).
 			Set("status = CASE WHEN status = 'error' THEN status ELSE 'connecting' END")
+	})
+	return err
+}
+
+// RecordFailedAttempts counts n failed attempts to reach a receiver, as
+// errors and reconnects, in one statement, keeping the last reason.
+func (r *Connections) RecordFailedAttempts(ctx context.Context, receiverID int64, n int, message string, at time.Time) error {
+	_, err := r.updateMany(ctx, []int64{receiverID}, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("disconnected_at = CASE WHEN status = 'connected' THEN ? ELSE disconnected_at END", at).
+			Set("status = 'error'").
+			Set("error_message = ?", message).
+			Set("error_count = error_count + ?", n).
+			Set("reconnect_attempts = reconnect_attempts + ?", n).
+			Set("last_error_at = ?", at)
 	})
 	return err
 }
