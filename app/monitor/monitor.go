@@ -92,6 +92,7 @@ func New(st *store.Store, board *live.Board, opts Options) *Manager {
 type target struct {
 	ID     int64
 	Vendor string
+	Family string // the registered device type, so a driver picks its transport first time
 	Host   string
 	Port   int
 }
@@ -150,7 +151,7 @@ func (m *Manager) Sync(ctx context.Context) error {
 		if rx.Status == model.LifecycleRetired || rx.Manufacturer == nil {
 			continue
 		}
-		want[rx.ID] = target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Host: rx.Host, Port: rx.Port}
+		want[rx.ID] = target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Family: string(rx.DeviceType), Host: rx.Host, Port: rx.Port}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -280,7 +281,7 @@ func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger
 	t := sup.tgt
 	// The driver names its vendor and address itself; handing it the
 	// supervisor's logger (which has the address too) would log it twice.
-	cfg := device.Config{Host: t.Host, Port: t.Port, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: m.log.With("receiver", t.ID)}
+	cfg := device.Config{Host: t.Host, Port: t.Port, Family: t.Family, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: m.log.With("receiver", t.ID)}
 	drv, err := device.New(t.Vendor, cfg)
 	if err != nil {
 		return err
