@@ -64,7 +64,6 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer bdb.Close()
 	st := store.New(bdb)
-	disc := service.NewDiscovery(st)
 	id := func() (int64, error) {
 		if len(pos) != 1 {
 			return 0, fmt.Errorf("discover %s: want one ID", sub)
@@ -82,7 +81,15 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return errors.New("discover add: want one NAME")
 		}
 		in.Name = pos[0]
-		t, err := disc.CreateTask(ctx, in)
+		var t *model.DiscoveryTask
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			var err error
+			if t, err = service.NewDiscovery(tx).CreateTask(ctx, in); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "discovery.task.create", ObjectKind: "discovery_task", ObjectIDs: []int64{t.ID},
+				Summary: fmt.Sprintf("created task %q (%s %s)", t.Name, t.Kind, orDefault(t.Target, "-"))}, nil
+		})
 		if err != nil {
 			return fmt.Errorf("discover add: %w", err)
 		}
@@ -98,6 +105,10 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "task %d %q: %s, scanned %d, found %d\n", t.ID, t.Name, t.Status, t.Scanned, t.Found)
+		if err := service.NewAudit(st).Record(ctx, service.CLI, service.Change{Action: "discovery.run", ObjectKind: "discovery_task",
+			ObjectIDs: []int64{t.ID}, Summary: fmt.Sprintf("ran task %q: %s, scanned %d, found %d", t.Name, t.Status, t.Scanned, t.Found)}); err != nil {
+			return err
+		}
 		if err := listFound(ctx, st, stdout); err != nil {
 			return err
 		}
@@ -127,9 +138,15 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// Approving asks the device for its channels, so it is not held in
+		// a transaction; the audit row follows once the receiver is stored.
 		rx, err := monitor.ApproveDiscovered(ctx, st, n)
 		if err != nil {
 			return fmt.Errorf("discover approve: %w", err)
+		}
+		if err := service.NewAudit(st).Record(ctx, service.CLI, service.Change{Action: "discovery.approve", ObjectKind: "discovered_device",
+			ObjectIDs: []int64{n}, Summary: fmt.Sprintf("approved %s:%d → receiver %d %q", rx.Host, rx.Port, rx.ID, rx.Name)}); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "registered receiver %d: %s %q at %s:%d with %d channels\n", rx.ID, rx.Model, rx.Name, rx.Host, rx.Port, len(rx.Channels))
 	case "reject":
@@ -137,7 +154,14 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := disc.Reject(ctx, n); err != nil {
+		err = service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			if err := service.NewDiscovery(tx).Reject(ctx, n); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "discovery.reject", ObjectKind: "discovered_device", ObjectIDs: []int64{n},
+				Summary: "found device: new → rejected"}, nil
+		})
+		if err != nil {
 			return fmt.Errorf("discover reject: %w", err)
 		}
 		fmt.Fprintf(stdout, "found device %d rejected\n", n)

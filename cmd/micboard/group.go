@@ -67,7 +67,21 @@ func groupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("group set: %w", err)
 		}
-		g, err := service.NewGroups(st).Save(ctx, number, args[0], slots)
+		var g *model.BoardGroup
+		err = service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			before := "(none)"
+			if old, err := tx.BoardGroups.ByNumber(ctx, number); err == nil {
+				before = fmt.Sprintf("%q with %d entries", old.Name, len(old.Slots))
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return service.Change{}, err
+			}
+			var err error
+			if g, err = service.NewGroups(tx).Save(ctx, number, args[0], slots); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "group.set", ObjectKind: "board_group", ObjectIDs: []int64{g.ID},
+				Summary: fmt.Sprintf("group %d: %s → %q with %d entries", g.Number, before, g.Name, len(g.Slots))}, nil
+		})
 		if err != nil {
 			return fmt.Errorf("group set: %w", err)
 		}
@@ -95,7 +109,18 @@ func groupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "no groups yet: micboard group set 1 Band HH01 HH02 - BP01")
 		}
 	case "remove":
-		if err := st.BoardGroups.Delete(ctx, number); err != nil {
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			old, err := tx.BoardGroups.ByNumber(ctx, number)
+			if err != nil {
+				return service.Change{}, err
+			}
+			if err := tx.BoardGroups.Delete(ctx, number); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "group.remove", ObjectKind: "board_group", ObjectIDs: []int64{old.ID},
+				Summary: fmt.Sprintf("group %d %q with %d entries → (none)", number, old.Name, len(old.Slots))}, nil
+		})
+		if err != nil {
 			return fmt.Errorf("group remove: %w", err)
 		}
 		fmt.Fprintf(stdout, "group %d removed\n", number)

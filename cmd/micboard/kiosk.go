@@ -87,7 +87,8 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer bdb.Close()
-	ks := service.NewKiosks(store.New(bdb))
+	st := store.New(bdb)
+	ks := service.NewKiosks(st)
 
 	switch sub {
 	case "add":
@@ -95,7 +96,16 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return errors.New("kiosk add: want one NAME (quote a name with spaces)")
 		}
 		in.Name = pos[0]
-		k, token, err := ks.Create(ctx, in)
+		var k *model.Kiosk
+		var token string
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			var err error
+			if k, token, err = service.NewKiosks(tx).Create(ctx, in); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "kiosk.create", ObjectKind: "kiosk", ObjectIDs: []int64{k.ID},
+				Summary: fmt.Sprintf("created display %q showing %s", k.Name, orDefault(k.ViewQuery, "the whole board"))}, nil
+		})
 		if err != nil {
 			return fmt.Errorf("kiosk add: %w", err)
 		}
@@ -124,7 +134,15 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(pos) != 1 {
 			return errors.New("kiosk revoke: want one NAME or ID")
 		}
-		k, err := ks.Revoke(ctx, pos[0])
+		var k *model.Kiosk
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			var err error
+			if k, err = service.NewKiosks(tx).Revoke(ctx, pos[0]); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "kiosk.revoke", ObjectKind: "kiosk", ObjectIDs: []int64{k.ID},
+				Summary: fmt.Sprintf("display %q: active → revoked", k.Name)}, nil
+		})
 		if err != nil {
 			return fmt.Errorf("kiosk revoke: %w", err)
 		}

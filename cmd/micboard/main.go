@@ -3,6 +3,7 @@
 //
 //	micboard [serve]   migrate the database, then serve the web app (default)
 //	micboard migrate   create the database if missing and apply migrations
+//	micboard user ...  add, list and disable accounts (micboard help lists every command)
 //
 // Settings come from MICBOARD_* environment variables; `micboard serve
 // --help` lists them.
@@ -64,13 +65,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = groupCmd(ctx, args, stdout)
 	case "discover":
 		err = discoverCmd(ctx, args, stdout)
+	case "user":
+		err = userCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk, group or discover (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk, group, discover or user (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -92,6 +95,7 @@ Commands:
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
   discover  add | run ID | list | approve ID | reject ID: find receivers on the network
+  user      add NAME --role viewer|operator|admin | passwd NAME | list | disable NAME | enable NAME: accounts
   version   print the version
   help      show this help
 `

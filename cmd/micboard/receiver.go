@@ -80,6 +80,12 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("receiver add: %w", err)
 	}
+	// Registering asks the receiver first, so it is not held in a
+	// transaction; the audit row follows once the receiver is stored.
+	if err := service.NewAudit(st).Record(ctx, service.CLI, service.Change{Action: "receiver.register", ObjectKind: "receiver",
+		ObjectIDs: []int64{rx.ID}, Summary: fmt.Sprintf("registered %s %q at %s:%d with %d channels", rx.Model, rx.Name, rx.Host, rx.Port, len(rx.Channels))}); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "registered receiver %d: %s %q at %s:%d with %d channels\n", rx.ID, rx.Model, rx.Name, rx.Host, rx.Port, len(rx.Channels))
 	for _, ch := range rx.Channels {
 		fmt.Fprintf(stdout, "  %d  %s\n", ch.Number, ch.Name)
