@@ -53,8 +53,11 @@ type stack struct {
 	Rx   []*sim.Receiver
 	Regs []*model.Receiver // registered receivers, in fleet order, with channels
 	addr string
-	log  *slog.Logger
-	logs *logBuffer
+	// private keeps MICBOARD_PUBLIC_BOARD at its default (false): the board
+	// needs a login. Most tests read the board as a public one.
+	private bool
+	log     *slog.Logger
+	logs    *logBuffer
 
 	srv    *server.Server
 	cancel context.CancelFunc
@@ -66,8 +69,20 @@ type stack struct {
 // and starts the server.
 func newStack(t *testing.T, models []string, seed uint64, setup func(ctx context.Context, s *stack)) *stack {
 	t.Helper()
+	return newStackWith(t, models, seed, false, setup)
+}
+
+// newPrivateStack is newStack with the board behind the login, as
+// Micboard starts by default.
+func newPrivateStack(t *testing.T, models []string, seed uint64, setup func(ctx context.Context, s *stack)) *stack {
+	t.Helper()
+	return newStackWith(t, models, seed, true, setup)
+}
+
+func newStackWith(t *testing.T, models []string, seed uint64, private bool, setup func(ctx context.Context, s *stack)) *stack {
+	t.Helper()
 	logs := &logBuffer{}
-	s := &stack{t: t, logs: logs, log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	s := &stack{t: t, logs: logs, private: private, log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server and simulator log:\n%s", logs.String())
@@ -149,6 +164,7 @@ func (s *stack) start() {
 		s.t.Fatalf("default config: %v", err)
 	}
 	cfg.Listen = s.addr
+	cfg.PublicBoard = !s.private
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, server.Options{Config: cfg, DB: s.DB, Logger: s.log, Monitor: fastMonitor})
 	if err != nil {
