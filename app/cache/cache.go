@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	libcache "github.com/eko/gocache/lib/v4/cache"
 	libstore "github.com/eko/gocache/lib/v4/store"
 	gocachestore "github.com/eko/gocache/store/go_cache/v4"
@@ -23,6 +25,10 @@ import (
 
 // ErrMiss reports a key that is not in the cache (absent or expired).
 var ErrMiss = errors.New("cache miss")
+
+// ErrUnavailable reports a cache whose store does not answer; it is
+// skipped until the store answers again.
+var ErrUnavailable = errors.New("cache unavailable")
 
 // Redis returns the Redis client of a Redis-backed cache, or nil, so other
 // shared state (rate limits) can use the same connection pool.
@@ -37,12 +43,17 @@ const (
 // keyPrefix keeps Micboard's keys apart from anything else in a shared Redis.
 const keyPrefix = "micboard:"
 
-// Cache is the process-wide cache. It is safe for concurrent use.
+// Cache is the process-wide cache. It is safe for concurrent use. A cache
+// whose store stops answering (Redis down) turns itself off and on again
+// (health.go): callers then read from the source and never fail for it.
 type Cache struct {
-	kind  string
-	cache *libcache.Cache[string]
-	redis *redis.Client // set for KindRedis
-	log   *slog.Logger
+	kind   string
+	cache  *libcache.Cache[string]
+	redis  *redis.Client // set for KindRedis
+	log    *slog.Logger
+	health health
+	stats  stats
+	flight singleflight.Group
 }
 
 // New returns a Redis-backed cache when redisURL is set (and checks that
@@ -73,6 +84,17 @@ func NewRedis(ctx context.Context, redisURL string, log *slog.Logger) (*Cache, e
 	opts, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url %s: %w", redactURL(redisURL), err)
+	}
+	// A cache that waits seconds for a dead server is worse than none: fail
+	// fast and let the caller read from the source.
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = time.Second
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 500 * time.Millisecond
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 500 * time.Millisecond
 	}
 	client := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -118,40 +140,82 @@ func (c *Cache) Close() error {
 
 // Delete removes one key; deleting an absent key is not an error.
 func (c *Cache) Delete(ctx context.Context, key string) error {
+	if !c.usable(ctx) {
+		return ErrUnavailable
+	}
 	if err := c.cache.Delete(ctx, keyPrefix+key); err != nil && !isNotFound(err) {
+		c.failed(ctx, err)
 		return fmt.Errorf("cache delete %s: %w", key, err)
 	}
 	return nil
 }
 
-// InvalidateTags removes every key stored with any of tags.
+// InvalidateTags removes every key stored with any of tags. While the store
+// is unavailable it returns ErrUnavailable, and the whole cache is emptied
+// when the store answers again, so the lost invalidation cannot leave an
+// old answer behind.
 func (c *Cache) InvalidateTags(ctx context.Context, tags ...string) error {
 	if len(tags) == 0 {
 		return nil
 	}
-	if err := c.cache.Invalidate(ctx, libstore.WithInvalidateTags(prefixed(tags))); err != nil {
+	if !c.usable(ctx) {
+		return ErrUnavailable
+	}
+	var err error
+	if c.redis != nil {
+		err = c.invalidateRedis(ctx, prefixed(tags))
+	} else {
+		err = c.cache.Invalidate(ctx, libstore.WithInvalidateTags(prefixed(tags)))
+	}
+	if err != nil {
+		c.failed(ctx, err)
 		return fmt.Errorf("cache invalidate %v: %w", tags, err)
 	}
 	return nil
 }
 
+// invalidateRedis drops the keys of tags the way gocache's Redis store
+// does (its tag sets, same names), but reports errors, which that store
+// drops: an invalidation that silently failed would leave old answers.
+func (c *Cache) invalidateRedis(ctx context.Context, tags []string) error {
+	for _, tag := range tags {
+		tagKey := fmt.Sprintf(redisstore.RedisTagPattern, tag)
+		keys, err := c.redis.SMembers(ctx, tagKey).Result()
+		if err != nil {
+			return err
+		}
+		if err := c.redis.Del(ctx, append(keys, tagKey)...).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *Cache) get(ctx context.Context, key string) (string, error) {
+	if !c.usable(ctx) {
+		return "", ErrUnavailable
+	}
 	v, err := c.cache.Get(ctx, keyPrefix+key)
 	if isNotFound(err) {
 		return "", ErrMiss
 	}
 	if err != nil {
+		c.failed(ctx, err)
 		return "", fmt.Errorf("cache get %s: %w", key, err)
 	}
 	return v, nil
 }
 
 func (c *Cache) set(ctx context.Context, key, value string, ttl time.Duration, tags []string) error {
+	if !c.usable(ctx) {
+		return ErrUnavailable
+	}
 	opts := []libstore.Option{libstore.WithExpiration(ttl)}
 	if len(tags) > 0 {
 		opts = append(opts, libstore.WithTags(prefixed(tags)))
 	}
 	if err := c.cache.Set(ctx, keyPrefix+key, value, opts...); err != nil {
+		c.failed(ctx, err)
 		return fmt.Errorf("cache set %s: %w", key, err)
 	}
 	return nil

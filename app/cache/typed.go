@@ -3,11 +3,8 @@ package cache
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Typed caches values of one type under one key group, e.g.
@@ -22,7 +19,6 @@ type Typed[T any] struct {
 	c     *Cache
 	group string
 	ttl   time.Duration
-	sf    singleflight.Group
 }
 
 // NewTyped returns a typed view of c whose keys live under group and expire
@@ -60,31 +56,7 @@ func (t *Typed[T]) Delete(ctx context.Context, key string) error {
 	return t.c.Delete(ctx, t.key(key))
 }
 
-// Load is a read-through: the cached value when there is one, else load's
-// result, which is then cached. Concurrent loads of one key share a single
-// call. A broken cache is logged and bypassed; the request still gets its
-// answer from load.
+// Load is a read-through of one key of the group (see the package's Load).
 func (t *Typed[T]) Load(ctx context.Context, key string, load func(context.Context) (T, error), tags ...string) (T, error) {
-	v, err := t.Get(ctx, key)
-	if err == nil {
-		return v, nil
-	}
-	if !errors.Is(err, ErrMiss) {
-		t.c.log.WarnContext(ctx, "cache read failed; loading from source", "key", t.key(key), "err", err)
-	}
-	res, err, _ := t.sf.Do(key, func() (any, error) {
-		v, err := load(ctx)
-		if err != nil {
-			return v, err
-		}
-		if err := t.Set(ctx, key, v, tags...); err != nil {
-			t.c.log.WarnContext(ctx, "cache write failed", "key", t.key(key), "err", err)
-		}
-		return v, nil
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return res.(T), nil
+	return Load(ctx, t.c, t.key(key), t.ttl, load, tags...)
 }

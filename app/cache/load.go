@@ -1,0 +1,71 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// How long read-through answers live. Every write that changes an answer
+// drops it by tag at once, so these bound only what other processes'
+// writes (a command-line tool without the shared cache) can leave behind.
+const (
+	Short  = 60 * time.Second
+	Medium = 5 * time.Minute
+	Long   = 15 * time.Minute
+	Hour   = time.Hour
+)
+
+// Load is the read-through: the cached value of key when there is one,
+// else load's result, cached for ttl under tags. Concurrent loads of one
+// key run load once; each caller gets its own copy of the value, so one
+// caller changing it cannot change another's. A broken or unavailable
+// cache is bypassed (the cache logs it once): the answer then comes from
+// load, and a request never fails for the cache. Errors are not cached.
+//
+// Keys are "group:rest"; the group names the hit-rate line in Stats.
+func Load[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(context.Context) (T, error), tags ...string) (T, error) {
+	var v T
+	raw, err := c.get(ctx, key)
+	if err == nil {
+		if err := json.Unmarshal([]byte(raw), &v); err == nil {
+			c.stats.hit(key)
+			return v, nil
+		}
+		// An entry of an older shape: load it again and overwrite it.
+	}
+	c.stats.miss(key)
+	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrUnavailable) {
+		c.log.DebugContext(ctx, "cache read failed; loading from source", "key", key, "err", err)
+	}
+	var mine T
+	var leader bool
+	res, err, _ := c.flight.Do(key, func() (any, error) {
+		leader = true
+		v, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		mine = v
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("cache encode %s: %w", key, err)
+		}
+		if err := c.set(ctx, key, string(b), ttl, tags); err != nil && !errors.Is(err, ErrUnavailable) {
+			c.log.DebugContext(ctx, "cache write failed", "key", key, "err", err)
+		}
+		return b, nil
+	})
+	if err != nil {
+		return v, err
+	}
+	if leader {
+		return mine, nil
+	}
+	if err := json.Unmarshal(res.([]byte), &v); err != nil {
+		return v, fmt.Errorf("cache decode %s: %w", key, err)
+	}
+	return v, nil
+}
