@@ -10,7 +10,10 @@ import (
 )
 
 // Channels is the repository of receiver channels.
-type Channels struct{ db bun.IDB }
+type Channels struct {
+	db bun.IDB
+	rc *readCache
+}
 
 // Get loads one channel with its receiver and transmitter.
 func (r *Channels) Get(ctx context.Context, id int64) (*model.Channel, error) {
@@ -48,6 +51,7 @@ func (r *Channels) All(ctx context.Context) ([]*model.Channel, error) {
 // Upsert creates the channel (receiver, number) or updates its name and
 // frequency, and returns its ID. Running it twice creates nothing twice.
 func (r *Channels) Upsert(ctx context.Context, ch *model.Channel) error {
+	defer r.rc.changed(ctx, tagChannels)
 	_, err := r.db.NewInsert().Model(ch).
 		On("CONFLICT (receiver_id, number) DO UPDATE").
 		// A report without a name keeps the stored one.
@@ -64,6 +68,7 @@ func (r *Channels) Upsert(ctx context.Context, ch *model.Channel) error {
 // SetOverrideName sets the name Micboard shows instead of the device's own;
 // it holds while the device keeps reporting the name it has now.
 func (r *Channels) SetOverrideName(ctx context.Context, id int64, name string) error {
+	defer r.rc.changed(ctx, tagChannels)
 	res, err := r.db.NewUpdate().Model((*model.Channel)(nil)).
 		Set("override_name = ?", name).Set("override_device_name = name").Set("updated_at = now()").
 		Where("id = ?", id).Exec(ctx)
@@ -76,6 +81,7 @@ func (r *Channels) SetOverrideName(ctx context.Context, id int64, name string) e
 // DeleteAbove removes channels numbered above n (a receiver reported fewer
 // channels than before).
 func (r *Channels) DeleteAbove(ctx context.Context, receiverID int64, n int) (int, error) {
+	defer r.rc.changed(ctx, tagChannels, tagTransmitters)
 	res, err := r.db.NewDelete().Model((*model.Channel)(nil)).
 		Where("receiver_id = ? AND number > ?", receiverID, n).Exec(ctx)
 	if err != nil {
@@ -88,6 +94,7 @@ func (r *Channels) DeleteAbove(ctx context.Context, receiverID int64, n int) (in
 // SetDeviceFacts stores what the device says a channel is called and tuned
 // to, as reported live.
 func (r *Channels) SetDeviceFacts(ctx context.Context, id int64, name string, frequencyKHz *int) error {
+	defer r.rc.changed(ctx, tagChannels)
 	_, err := r.db.NewUpdate().Model((*model.Channel)(nil)).
 		Set("name = ?", name).Set("frequency_khz = coalesce(?, frequency_khz)", frequencyKHz).Set("updated_at = now()").
 		Where("id = ?", id).Where("name IS DISTINCT FROM ? OR frequency_khz IS DISTINCT FROM coalesce(?, frequency_khz)", name, frequencyKHz).

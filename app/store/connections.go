@@ -11,16 +11,23 @@ import (
 )
 
 // Connections is the repository of receiver connection records.
-type Connections struct{ db bun.IDB }
+type Connections struct {
+	db bun.IDB
+	rc *readCache
+}
 
 // ConnectionQuery is a chainable connection filter.
 type ConnectionQuery struct {
 	db      bun.IDB
+	rc      *readCache
+	tags    tagSet
 	filters []func(*bun.SelectQuery) *bun.SelectQuery
 }
 
 // Query starts a connection query.
-func (r *Connections) Query() *ConnectionQuery { return &ConnectionQuery{db: r.db} }
+func (r *Connections) Query() *ConnectionQuery {
+	return &ConnectionQuery{db: r.db, rc: r.rc, tags: tagSet{tagConnections, tagReceivers}}
+}
 
 func (q *ConnectionQuery) where(f func(*bun.SelectQuery) *bun.SelectQuery) *ConnectionQuery {
 	q.filters = append(q.filters, f)
@@ -47,6 +54,7 @@ func (q *ConnectionQuery) Status(st model.ConnStatus) *ConnectionQuery {
 
 // ByManufacturer keeps connections to one vendor's receivers.
 func (q *ConnectionQuery) ByManufacturer(code string) *ConnectionQuery {
+	q.tags.add(tagManufacturers)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where(`conn.receiver_id IN (SELECT r.id FROM receivers r JOIN manufacturers m ON m.id = r.manufacturer_id WHERE m.code = ?)`, code)
 	})
@@ -59,10 +67,14 @@ func (q *ConnectionQuery) List(ctx context.Context) ([]*model.Connection, error)
 	for _, f := range q.filters {
 		s = s.WhereGroup(" AND ", f)
 	}
-	if err := s.Order("conn.receiver_id").Scan(ctx); err != nil {
-		return nil, wrap(err, "list connections")
+	s = s.Order("conn.receiver_id")
+	run := func(ctx context.Context) ([]*model.Connection, error) {
+		if err := s.Scan(ctx); err != nil {
+			return nil, wrap(err, "list connections")
+		}
+		return out, nil
 	}
-	return out, nil
+	return cached(ctx, q.rc, "connections", s, nil, ttlConnections, q.tags, run)
 }
 
 // ByReceiver loads the connection record of a receiver.
@@ -77,6 +89,7 @@ func (r *Connections) ByReceiver(ctx context.Context, receiverID int64) (*model.
 // Ensure creates the connection record of a receiver if missing and
 // returns it.
 func (r *Connections) Ensure(ctx context.Context, receiverID int64, status model.ConnStatus) (*model.Connection, error) {
+	defer r.rc.changed(ctx, tagConnections)
 	c := &model.Connection{ReceiverID: receiverID, Status: status}
 	_, err := r.db.NewInsert().Model(c).On("CONFLICT (receiver_id) DO NOTHING").Exec(ctx)
 	if err != nil {
@@ -87,6 +100,7 @@ func (r *Connections) Ensure(ctx context.Context, receiverID int64, status model
 
 // Update writes the named columns of c and bumps updated_at.
 func (r *Connections) Update(ctx context.Context, c *model.Connection, columns ...string) error {
+	defer r.rc.changed(ctx, tagConnections)
 	q := r.db.NewUpdate().Model(c).Where("receiver_id = ?", c.ReceiverID).Set("updated_at = now()").Returning("*")
 	if len(columns) > 0 {
 		q = q.Column(columns...)
@@ -103,6 +117,7 @@ func (r *Connections) Update(ctx context.Context, c *model.Connection, columns .
 // updateMany applies set to the connections of the given receivers and
 // returns how many rows changed.
 func (r *Connections) updateMany(ctx context.Context, receiverIDs []int64, set func(*bun.UpdateQuery) *bun.UpdateQuery) (int, error) {
+	defer r.rc.changed(ctx, tagConnections)
 	q := r.db.NewUpdate().Model((*model.Connection)(nil)).Set("updated_at = now()").
 		Where("receiver_id IN (?)", bun.In(receiverIDs))
 	res, err := set(q).Exec(ctx)
@@ -247,6 +262,7 @@ func (r *Connections) RecordFailedAttempts(ctx context.Context, receiverID int64
 // MarkStale moves connected links that heard nothing within timeout to
 // disconnected and returns their receivers.
 func (r *Connections) MarkStale(ctx context.Context, timeout time.Duration) ([]int64, error) {
+	defer r.rc.changed(ctx, tagConnections)
 	var ids []int64
 	_, err := r.db.NewUpdate().Model((*model.Connection)(nil)).
 		Set("status = 'disconnected'").Set("disconnected_at = now()").Set("updated_at = now()").

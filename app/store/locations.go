@@ -9,17 +9,21 @@ import (
 )
 
 // Locations is the repository of locations.
-type Locations struct{ db bun.IDB }
+type Locations struct {
+	db bun.IDB
+	rc *readCache
+}
 
 // LocationQuery is a chainable location filter.
 type LocationQuery struct {
 	db      bun.IDB
+	rc      *readCache
 	filters []func(*bun.SelectQuery) *bun.SelectQuery
 	counts  bool
 }
 
 // Query starts a location query.
-func (r *Locations) Query() *LocationQuery { return &LocationQuery{db: r.db} }
+func (r *Locations) Query() *LocationQuery { return &LocationQuery{db: r.db, rc: r.rc} }
 
 // Active keeps active locations.
 func (q *LocationQuery) Active() *LocationQuery {
@@ -52,10 +56,18 @@ func (q *LocationQuery) List(ctx context.Context) ([]*model.Location, error) {
 	for _, f := range q.filters {
 		s = s.WhereGroup(" AND ", f)
 	}
-	if err := s.OrderExpr("lower(loc.name)").Order("loc.id").Scan(ctx); err != nil {
-		return nil, wrap(err, "list locations")
+	s = s.OrderExpr("lower(loc.name)").Order("loc.id")
+	run := func(ctx context.Context) ([]*model.Location, error) {
+		if err := s.Scan(ctx); err != nil {
+			return nil, wrap(err, "list locations")
+		}
+		return out, nil
 	}
-	return out, nil
+	tags := []string{tagLocations}
+	if q.counts {
+		tags = append(tags, tagReceivers)
+	}
+	return cached(ctx, q.rc, "locations", s, nil, ttlLocations, tags, run)
 }
 
 // Get loads one location.
@@ -79,12 +91,14 @@ func (r *Locations) ByName(ctx context.Context, name string) (*model.Location, e
 
 // Create inserts a location.
 func (r *Locations) Create(ctx context.Context, l *model.Location) error {
+	defer r.rc.changed(ctx, tagLocations)
 	_, err := r.db.NewInsert().Model(l).Returning("*").Exec(ctx)
 	return wrap(err, "create location %q", l.Name)
 }
 
 // Update writes a location.
 func (r *Locations) Update(ctx context.Context, l *model.Location) error {
+	defer r.rc.changed(ctx, tagLocations)
 	res, err := r.db.NewUpdate().Model(l).WherePK().ExcludeColumn("id", "created_at", "updated_at").Set("updated_at = now()").Exec(ctx)
 	if err != nil {
 		return wrap(err, "update location %d", l.ID)
@@ -95,6 +109,7 @@ func (r *Locations) Update(ctx context.Context, l *model.Location) error {
 // Delete removes a location; the schema refuses while devices or child
 // locations point at it (ErrConflict).
 func (r *Locations) Delete(ctx context.Context, id int64) error {
+	defer r.rc.changed(ctx, tagLocations)
 	res, err := r.db.NewDelete().Model((*model.Location)(nil)).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return wrap(err, "delete location %d", id)
@@ -134,6 +149,7 @@ func (r *Locations) CountChildren(ctx context.Context, id int64) (int, error) {
 // AssignDevices puts receivers in a location (nil: no location) and returns
 // how many changed.
 func (r *Locations) AssignDevices(ctx context.Context, locationID *int64, receiverIDs ...int64) (int, error) {
+	defer r.rc.changed(ctx, tagReceivers)
 	res, err := r.db.NewUpdate().Model((*model.Receiver)(nil)).
 		Set("location_id = ?", locationID).Set("updated_at = now()").
 		Where("id IN (?)", bun.In(receiverIDs)).Exec(ctx)

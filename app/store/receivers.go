@@ -11,13 +11,19 @@ import (
 )
 
 // Receivers is the repository of receivers.
-type Receivers struct{ db bun.IDB }
+type Receivers struct {
+	db bun.IDB
+	rc *readCache
+}
 
 // ReceiverQuery is a chainable receiver filter:
 //
 //	st.Receivers.Query().Active().Online().WithLowBattery(15).InLocation(id).List(ctx)
 type ReceiverQuery struct {
 	db      bun.IDB
+	rc      *readCache
+	tags    tagSet // the tables the answer reads
+	live    bool   // the answer moves with the clock: never cached
 	filters []func(*bun.SelectQuery) *bun.SelectQuery
 	order   []string
 	page    Page
@@ -26,7 +32,9 @@ type ReceiverQuery struct {
 }
 
 // Query starts a receiver query.
-func (r *Receivers) Query() *ReceiverQuery { return &ReceiverQuery{db: r.db} }
+func (r *Receivers) Query() *ReceiverQuery {
+	return &ReceiverQuery{db: r.db, rc: r.rc, tags: tagSet{tagReceivers}}
+}
 
 func (q *ReceiverQuery) where(f func(*bun.SelectQuery) *bun.SelectQuery) *ReceiverQuery {
 	q.filters = append(q.filters, f)
@@ -57,6 +65,7 @@ func (q *ReceiverQuery) Offline() *ReceiverQuery {
 // threshold percent. Where a device reports only bars, each bar counts 20 %;
 // a battery the device does not know (NULL) is never low.
 func (q *ReceiverQuery) WithLowBattery(threshold int) *ReceiverQuery {
+	q.tags.add(tagChannels, tagTransmitters)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where(`EXISTS (SELECT 1 FROM channels c JOIN transmitters tx ON tx.channel_id = c.id
 			WHERE c.receiver_id = rx.id AND `+lowBatterySQL+`)`, threshold)
@@ -69,6 +78,7 @@ const lowBatterySQL = `coalesce(tx.battery_percent, tx.battery_bars * 20) <= ?`
 
 // RecentlyUpdated keeps receivers changed within d.
 func (q *ReceiverQuery) RecentlyUpdated(d time.Duration) *ReceiverQuery {
+	q.live = true
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where("rx.updated_at >= now() - make_interval(secs => ?)", seconds(d))
 	})
@@ -76,6 +86,7 @@ func (q *ReceiverQuery) RecentlyUpdated(d time.Duration) *ReceiverQuery {
 
 // InLocation keeps receivers in the location or any location below it.
 func (q *ReceiverQuery) InLocation(id int64) *ReceiverQuery {
+	q.tags.add(tagLocations)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where("rx.location_id IN ("+subtreeSQL+")", id)
 	})
@@ -94,6 +105,7 @@ func (q *ReceiverQuery) ByType(t model.DeviceType) *ReceiverQuery {
 
 // ByManufacturer keeps receivers of one vendor, by code ("shure").
 func (q *ReceiverQuery) ByManufacturer(code string) *ReceiverQuery {
+	q.tags.add(tagManufacturers)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where("rx.manufacturer_id = (SELECT id FROM manufacturers WHERE code = ?)", code)
 	})
@@ -133,12 +145,14 @@ func (q *ReceiverQuery) Paginate(p Page) *ReceiverQuery {
 // WithChannels loads each receiver's channels with their transmitters.
 func (q *ReceiverQuery) WithChannels() *ReceiverQuery {
 	q.rels = append(q.rels, "Channels", "Channels.Transmitter")
+	q.tags.add(tagChannels, tagTransmitters)
 	return q
 }
 
 // WithRelations loads manufacturer, location and connection.
 func (q *ReceiverQuery) WithRelations() *ReceiverQuery {
 	q.rels = append(q.rels, "Manufacturer", "Location", "Connection")
+	q.tags.add(tagManufacturers, tagLocations, tagConnections)
 	return q
 }
 
@@ -157,7 +171,7 @@ func (q *ReceiverQuery) build(dst *[]*model.Receiver) *bun.SelectQuery {
 	return s
 }
 
-// List runs the query.
+// List runs the query, through the cache when the store has one.
 func (q *ReceiverQuery) List(ctx context.Context) ([]*model.Receiver, error) {
 	if q.err != nil {
 		return nil, q.err
@@ -167,11 +181,17 @@ func (q *ReceiverQuery) List(ctx context.Context) ([]*model.Receiver, error) {
 	for _, o := range q.order {
 		s = s.OrderExpr(o)
 	}
-	s = s.OrderExpr("rx.id")
-	if err := q.page.apply(s).Scan(ctx); err != nil {
-		return nil, wrap(err, "list receivers")
+	s = q.page.apply(s.OrderExpr("rx.id"))
+	run := func(ctx context.Context) ([]*model.Receiver, error) {
+		if err := s.Scan(ctx); err != nil {
+			return nil, wrap(err, "list receivers")
+		}
+		return out, nil
 	}
-	return out, nil
+	if q.live {
+		return run(ctx)
+	}
+	return cached(ctx, q.rc, "receivers", s, q.rels, ttlReceivers, q.tags, run)
 }
 
 // Count counts the matching receivers, ignoring paging.
@@ -182,11 +202,18 @@ func (q *ReceiverQuery) Count(ctx context.Context) (int, error) {
 	var out []*model.Receiver
 	q2 := *q
 	q2.rels = nil
-	n, err := q2.build(&out).Count(ctx)
-	if err != nil {
-		return 0, wrap(err, "count receivers")
+	s := q2.build(&out)
+	run := func(ctx context.Context) (int, error) {
+		n, err := s.Count(ctx)
+		if err != nil {
+			return 0, wrap(err, "count receivers")
+		}
+		return int(n), nil
 	}
-	return int(n), nil
+	if q.live {
+		return run(ctx)
+	}
+	return cached(ctx, q.rc, "receivers", s, []string{"count"}, ttlReceivers, q.tags, run)
 }
 
 // Get loads one receiver with its channels, transmitters, manufacturer,
@@ -227,6 +254,7 @@ func (r *Receivers) findOne(ctx context.Context, what, where string, args ...any
 
 // Create inserts a receiver and fills its ID.
 func (r *Receivers) Create(ctx context.Context, rx *model.Receiver) error {
+	defer r.rc.changed(ctx, tagReceivers)
 	if rx.Status == "" {
 		rx.Status = model.LifecycleDiscovered
 	}
@@ -239,6 +267,7 @@ func (r *Receivers) Create(ctx context.Context, rx *model.Receiver) error {
 // Update writes the named columns of rx (all when none are named) and
 // bumps updated_at.
 func (r *Receivers) Update(ctx context.Context, rx *model.Receiver, columns ...string) error {
+	defer r.rc.changed(ctx, tagReceivers)
 	q := r.db.NewUpdate().Model(rx).WherePK().Set("updated_at = now()").Returning("updated_at")
 	if len(columns) > 0 {
 		q = q.Column(columns...)
@@ -255,6 +284,7 @@ func (r *Receivers) Update(ctx context.Context, rx *model.Receiver, columns ...s
 // SetActive marks receivers active or inactive and returns how many changed.
 // An inactive receiver is also offline: nobody watches it.
 func (r *Receivers) SetActive(ctx context.Context, active bool, ids ...int64) (int, error) {
+	defer r.rc.changed(ctx, tagReceivers)
 	q := r.db.NewUpdate().Model((*model.Receiver)(nil)).
 		Set("active = ?", active).Set("updated_at = now()").
 		Where("id IN (?)", bun.In(ids)).Where("active <> ?", active)
@@ -271,6 +301,7 @@ func (r *Receivers) SetActive(ctx context.Context, active bool, ids ...int64) (i
 
 // Delete removes a receiver with its channels, transmitters and connection.
 func (r *Receivers) Delete(ctx context.Context, id int64) error {
+	defer r.rc.changed(ctx, tagReceivers, tagChannels, tagTransmitters, tagConnections)
 	res, err := r.db.NewDelete().Model((*model.Receiver)(nil)).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return wrap(err, "delete receiver %d", id)
@@ -282,6 +313,7 @@ func (r *Receivers) Delete(ctx context.Context, id int64) error {
 // to online/offline unless an admin put it in maintenance or retired it. It
 // returns whether the online flag changed.
 func (r *Receivers) SetOnline(ctx context.Context, id int64, online bool, at time.Time) (bool, error) {
+	defer r.rc.changed(ctx, tagReceivers)
 	status := model.LifecycleOffline
 	if online {
 		status = model.LifecycleOnline

@@ -15,6 +15,7 @@ import (
 // the pool or a transaction.
 type Store struct {
 	db bun.IDB
+	rc *readCache // nil: no cache
 
 	Manufacturers     *Manufacturers
 	Locations         *Locations
@@ -32,20 +33,22 @@ type Store struct {
 	AuditEvents       *AuditEvents
 }
 
-// New returns a Store over the connection pool.
-func New(db *bun.DB) *Store { return newStore(db) }
+// New returns a Store over the connection pool that caches nothing
+// (NewCached caches).
+func New(db *bun.DB) *Store { return newStore(db, nil) }
 
-func newStore(db bun.IDB) *Store {
+func newStore(db bun.IDB, rc *readCache) *Store {
 	return &Store{
 		db:                db,
+		rc:                rc,
 		Manufacturers:     &Manufacturers{db: db},
-		Locations:         &Locations{db: db},
-		Receivers:         &Receivers{db: db},
-		Channels:          &Channels{db: db},
-		Transmitters:      &Transmitters{db: db},
+		Locations:         &Locations{db: db, rc: rc},
+		Receivers:         &Receivers{db: db, rc: rc},
+		Channels:          &Channels{db: db, rc: rc},
+		Transmitters:      &Transmitters{db: db, rc: rc},
 		Performers:        &Performers{db: db},
 		Assignments:       &Assignments{db: db},
-		Connections:       &Connections{db: db},
+		Connections:       &Connections{db: db, rc: rc},
 		DiscoveryTasks:    &DiscoveryTasks{db: db},
 		DiscoveredDevices: &DiscoveredDevices{db: db},
 		Users:             &Users{db: db},
@@ -60,13 +63,19 @@ func (s *Store) DB() bun.IDB { return s.db }
 
 // InTx runs fn with a Store bound to one transaction, committed when fn
 // returns nil and rolled back otherwise. Inside a transaction it reuses it.
+// Cached answers the transaction changed are dropped after the commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if _, ok := s.db.(bun.Tx); ok {
 		return fn(s)
 	}
-	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		return fn(newStore(tx))
+	rc := s.rc.inTx()
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		return fn(newStore(tx, rc))
 	})
+	if err == nil {
+		rc.committed(ctx)
+	}
+	return err
 }
 
 // Page limits a listing: Size rows starting after (Number-1)*Size.

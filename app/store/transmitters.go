@@ -10,16 +10,24 @@ import (
 )
 
 // Transmitters is the repository of transmitter state, one row per channel.
-type Transmitters struct{ db bun.IDB }
+type Transmitters struct {
+	db bun.IDB
+	rc *readCache
+}
 
 // TransmitterQuery is a chainable transmitter filter.
 type TransmitterQuery struct {
 	db      bun.IDB
+	rc      *readCache
+	tags    tagSet
+	live    bool // the answer moves with the clock: never cached
 	filters []func(*bun.SelectQuery) *bun.SelectQuery
 }
 
 // Query starts a transmitter query.
-func (r *Transmitters) Query() *TransmitterQuery { return &TransmitterQuery{db: r.db} }
+func (r *Transmitters) Query() *TransmitterQuery {
+	return &TransmitterQuery{db: r.db, rc: r.rc, tags: tagSet{tagTransmitters}}
+}
 
 func (q *TransmitterQuery) where(f func(*bun.SelectQuery) *bun.SelectQuery) *TransmitterQuery {
 	q.filters = append(q.filters, f)
@@ -34,6 +42,7 @@ func (q *TransmitterQuery) WithLowBattery(threshold int) *TransmitterQuery {
 
 // Silent keeps transmitters not heard within d, including ones never heard.
 func (q *TransmitterQuery) Silent(d time.Duration) *TransmitterQuery {
+	q.live = true
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where("tx.last_seen_at IS NULL OR tx.last_seen_at < now() - make_interval(secs => ?)", seconds(d))
 	})
@@ -41,6 +50,7 @@ func (q *TransmitterQuery) Silent(d time.Duration) *TransmitterQuery {
 
 // OnActiveReceivers keeps transmitters whose receiver is being watched.
 func (q *TransmitterQuery) OnActiveReceivers() *TransmitterQuery {
+	q.tags.add(tagChannels, tagReceivers)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
 		return s.Where("EXISTS (SELECT 1 FROM channels c JOIN receivers r ON r.id = c.receiver_id WHERE c.id = tx.channel_id AND r.active)")
 	})
@@ -53,10 +63,17 @@ func (q *TransmitterQuery) List(ctx context.Context) ([]*model.Transmitter, erro
 	for _, f := range q.filters {
 		s = s.WhereGroup(" AND ", f)
 	}
-	if err := s.Order("tx.channel_id").Scan(ctx); err != nil {
-		return nil, wrap(err, "list transmitters")
+	s = s.Order("tx.channel_id")
+	run := func(ctx context.Context) ([]*model.Transmitter, error) {
+		if err := s.Scan(ctx); err != nil {
+			return nil, wrap(err, "list transmitters")
+		}
+		return out, nil
 	}
-	return out, nil
+	if q.live {
+		return run(ctx)
+	}
+	return cached(ctx, q.rc, "transmitters", s, nil, ttlReceivers, q.tags, run)
 }
 
 // ByChannel loads the transmitter of a channel.
@@ -70,6 +87,7 @@ func (r *Transmitters) ByChannel(ctx context.Context, channelID int64) (*model.T
 
 // Ensure creates an empty transmitter row for a channel if there is none.
 func (r *Transmitters) Ensure(ctx context.Context, channelID int64) error {
+	defer r.rc.changed(ctx, tagTransmitters)
 	_, err := r.db.NewInsert().Model(&model.Transmitter{ChannelID: channelID, Status: "UNKNOWN"}).
 		On("CONFLICT (channel_id) DO NOTHING").Exec(ctx)
 	return wrap(err, "ensure transmitter of channel %d", channelID)
@@ -78,6 +96,7 @@ func (r *Transmitters) Ensure(ctx context.Context, channelID int64) error {
 // Upsert writes the transmitter state of many channels in one statement,
 // the shape coalesced writes from the board take.
 func (r *Transmitters) Upsert(ctx context.Context, txs ...*model.Transmitter) error {
+	defer r.rc.changed(ctx, tagTransmitters)
 	if len(txs) == 0 {
 		return nil
 	}
@@ -113,6 +132,7 @@ type BatteryUpdate struct {
 // UpdateBattery writes the battery fields of one channel's transmitter,
 // creating the row when missing.
 func (r *Transmitters) UpdateBattery(ctx context.Context, channelID int64, b BatteryUpdate, seen time.Time) error {
+	defer r.rc.changed(ctx, tagTransmitters)
 	tx := &model.Transmitter{
 		ChannelID: channelID, BatteryBars: b.Bars, BatteryPercent: b.Percent,
 		BatteryMinutes: b.Minutes, BatteryType: b.Type, Status: "UNKNOWN",
