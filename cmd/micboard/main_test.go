@@ -184,7 +184,9 @@ func TestMigrateThenServe(t *testing.T) {
 
 	base := "http://" + addr
 	waitFor(t, base+"/readyz", http.StatusOK, exited, &logs)
-	for path, want := range map[string]string{"/healthz": `"ok"`, "/": "Add a receiver to fill the board"} {
+	// The board needs a login by default; with no user yet, / leads to the
+	// form that creates the first admin.
+	for path, want := range map[string]string{"/healthz": `"ok"`, "/": "Set up Micboard", "/login?next=%2F": `action="/setup"`} {
 		body := fetch(t, base+path)
 		if !strings.Contains(body, want) {
 			t.Errorf("%s lacks %q", path, want)
