@@ -112,7 +112,9 @@ func Generate(dir string) ([]byte, error) {
 		sels = append(sels, s)
 	}
 	// Standard packages first, then the module's, as goimports groups them.
-	std := func(path string) bool { return !strings.Contains(strings.Split(path, "/")[0], ".") && !strings.HasPrefix(path, "micboard/") }
+	std := func(path string) bool {
+		return !strings.Contains(strings.Split(path, "/")[0], ".") && !strings.HasPrefix(path, "micboard/")
+	}
 	sort.Slice(sels, func(i, j int) bool {
 		pi, pj := pathOf(imports, sels[i]), pathOf(imports, sels[j])
 		if std(pi) != std(pj) {
