@@ -168,6 +168,10 @@ func (c *channel) quality() int {
 
 // protoServer is the wire side of a receiver. Every method except wait is
 // called with Receiver.mu held.
+// portKeeper is a server that keeps its port through a drop, refusing what
+// arrives meanwhile.
+type portKeeper interface{ dropClients() }
+
 type protoServer interface {
 	listen() error
 	closeAll()
@@ -574,7 +578,11 @@ func (r *Receiver) Drop(d time.Duration) {
 	}
 	if !r.dropped {
 		r.dropped = true
-		r.srv.closeAll()
+		if pk, ok := r.srv.(portKeeper); ok {
+			pk.dropClients()
+		} else {
+			r.srv.closeAll()
+		}
 		r.log.Info("simulated receiver dropped the link", "for", d)
 	}
 	if d > 0 {

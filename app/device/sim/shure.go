@@ -47,6 +47,9 @@ func newShureServer(r *Receiver) *shureServer {
 }
 
 func (s *shureServer) listen() error {
+	if s.ln != nil {
+		return nil // kept through a drop
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.r.host, strconv.Itoa(s.r.port)))
 	if err != nil {
 		return err // already names the address; callers add the model
@@ -74,7 +77,12 @@ func (s *shureServer) accept(ln net.Listener, gen int) {
 		r := s.r
 		r.mu.Lock()
 		if r.stopped || r.dropped || gen != s.gen || len(s.conns) >= r.maxClients {
-			// Real receivers serve only a handful of clients; extra ones are cut.
+			// Real receivers serve only a handful of clients; extra ones are
+			// cut. A dropped receiver resets the connection at once, which a
+			// client sees as it sees a refusal.
+			if tc, ok := conn.(*net.TCPConn); ok && r.dropped {
+				_ = tc.SetLinger(0)
+			}
 			r.mu.Unlock()
 			conn.Close()
 			continue
@@ -181,6 +189,15 @@ func (s *shureServer) closeAll() {
 		s.ln.Close()
 		s.ln = nil
 	}
+	for c := range s.conns {
+		s.drop(c)
+	}
+}
+
+// dropClients cuts every client but keeps the port: were it closed during a
+// drop, any outgoing connection on the machine could take the number and
+// the receiver could not come back on it.
+func (s *shureServer) dropClients() {
 	for c := range s.conns {
 		s.drop(c)
 	}
