@@ -166,6 +166,19 @@ type ChannelReading struct {
 	AudioLevelRightDBFS Opt[float64]
 	RFPowerMW           Opt[int]
 	RFMuted             Opt[bool]
+
+	// RFPeak is true while the device reports an overloaded RF input (SSC
+	// "RfPeak", Digital 6000 RF peak), LowSignal while it warns of a weak
+	// link (SSC "LowSignal"). Devices without such a warning leave them unset.
+	RFPeak    Opt[bool]
+	LowSignal Opt[bool]
+	// Warnings and TxWarnings are the receiver channel's and the
+	// transmitter's own warning codes as the device spells them ("NoLink",
+	// "Aes256Error", "LowBattery"...), for tiles and logs; an empty list
+	// means the device reported none. The meaningful ones are also mapped
+	// onto the fields above (AudioPeak, Quality, LowSignal, RFPeak).
+	Warnings   Opt[[]string]
+	TxWarnings Opt[[]string]
 }
 
 // Channel returns the entry for channel n, creating it (and the map) when the
@@ -257,6 +270,17 @@ func (c *ChannelReading) Merge(u ChannelReading) {
 	c.AudioLevelRightDBFS.Overlay(u.AudioLevelRightDBFS)
 	c.RFPowerMW.Overlay(u.RFPowerMW)
 	c.RFMuted.Overlay(u.RFMuted)
+	c.RFPeak.Overlay(u.RFPeak)
+	c.LowSignal.Overlay(u.LowSignal)
+	// Copy: the update's slices may be reused by its producer.
+	if u.Warnings.Set {
+		c.Warnings = u.Warnings
+		c.Warnings.V = append([]string(nil), u.Warnings.V...)
+	}
+	if u.TxWarnings.Set {
+		c.TxWarnings = u.TxWarnings
+		c.TxWarnings.V = append([]string(nil), u.TxWarnings.V...)
+	}
 }
 
 // MaxRFLevel returns the strongest antenna's RF level, if any was reported.

@@ -18,6 +18,11 @@ import (
 
 func init() {
 	device.Register(device.VendorSennheiser, func(cfg device.Config) (device.Driver, error) {
+		// The registered family picks the transport; a receiver added by
+		// address alone is told apart by its port.
+		if FamilyByDeviceType(cfg.Family) == FamilyEWG4 || (cfg.Family == "" && cfg.Port == G4Port) {
+			return NewG4(cfg)
+		}
 		return New(cfg)
 	})
 }
@@ -45,6 +50,11 @@ type Client struct {
 
 	xid      atomic.Int64
 	channels atomic.Int32 // learned channel count, 0 = unknown
+	family   atomic.Int32 // learned Family, FamilyUnknown until the device says
+
+	// subscribed holds the address sets subscribed last, so Close can
+	// cancel them by name (guarded by mu).
+	subscribed [][]string
 }
 
 // New returns an unconnected client; cfg.Port 0 means DefaultPort.
@@ -60,12 +70,24 @@ func New(cfg device.Config) (*Client, error) {
 		cfg.LinkTimeout = DefaultLinkTimeout
 	}
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	return &Client{
+	c := &Client{
 		cfg:  cfg,
 		addr: addr,
 		log:  cfg.Logger.With("vendor", device.VendorSennheiser, "addr", addr),
-	}, nil
+	}
+	// The registered family is a hint: the device's answers override it.
+	if f := FamilyByDeviceType(cfg.Family); f == FamilyEWDX || f == FamilyEM6000 {
+		c.family.Store(int32(f))
+		if f == FamilyEM6000 {
+			c.channels.Store(int32(f.Info().Channels))
+		}
+	}
+	return c, nil
 }
+
+// Family returns the family learned so far (FamilyUnknown until the device
+// answered something only one family's tree holds).
+func (c *Client) Family() Family { return Family(c.family.Load()) }
 
 // Channels returns the channel count learned so far (0 = unknown).
 func (c *Client) Channels() int { return int(c.channels.Load()) }
@@ -92,16 +114,22 @@ func (c *Client) Dial(ctx context.Context) error {
 	c.conn = conn
 	c.mu.Unlock()
 
-	n := max(c.Channels(), minChannels)
 	reqs := [][]string{
 		{"/device/name", "/device/identity/version"},
 		{"/device/identity/product"},
 		{"/device/identity/serial"},
 	}
-	if c.Channels() == 0 {
+	switch fam := c.Family(); {
+	case fam == FamilyUnknown:
+		// Ask what only one family's tree holds; the 404 of the other
+		// tells them apart whatever the product is called.
+		reqs = append(reqs, familyProbes...)
+	case c.Channels() == 0:
 		reqs = append(reqs, probePaths)
+		fallthrough
+	default:
+		reqs = append(reqs, channelReads(fam, 1, max(c.Channels(), minChannels))...)
 	}
-	reqs = append(reqs, channelReads(1, n)...)
 	if err := c.sendReads(ctx, reqs...); err != nil {
 		return fmt.Errorf("sennheiser: opening reads to %s: %w", c.addr, err)
 	}
@@ -112,38 +140,62 @@ func (c *Client) Dial(ctx context.Context) error {
 // probePaths tells an EM 4 from an EM 2 when the product name does not.
 var probePaths = []string{"/rx3/name"}
 
-// channelReads lists the per-channel reads for channels from..to: receiver
-// settings in one request and the transmitter in another, so an absent
-// transmitter (424) does not hide the receiver's values.
-func channelReads(from, to int) [][]string {
+// familyProbes are one read per family, each of a path only that family's
+// tree holds (EW-DX /rx1/frequency, Digital 6000 /mm), sent apart so the
+// 404 of one does not hide the other's answer.
+var familyProbes = [][]string{{"/rx1/frequency"}, {"/mm"}}
+
+// channelReads lists the per-channel reads of family fam for channels
+// from..to: receiver settings in one request and the transmitter in
+// another, so an absent transmitter (424) does not hide the receiver's
+// values.
+func channelReads(fam Family, from, to int) [][]string {
 	var out [][]string
 	for n := from; n <= to; n++ {
 		rx := "/rx" + strconv.Itoa(n) + "/"
+		if fam == FamilyEM6000 {
+			// TI 1109 §8: /rx1/name, carrier, audio_mute, active_warnings,
+			// skx/battery; skx/type apart since not every firmware has it.
+			out = append(out,
+				[]string{rx + "name", rx + "carrier", rx + "audio_mute", rx + "active_warnings"},
+				[]string{rx + "skx/battery"},
+				[]string{rx + "skx/type"},
+			)
+			continue
+		}
 		tx := "/mates/tx" + strconv.Itoa(n) + "/"
 		out = append(out,
 			[]string{rx + "name", rx + "frequency", rx + "mute", rx + "gain", rx + "warnings"},
 			[]string{tx + "battery/gauge", tx + "battery/lifetime", tx + "battery/type", tx + "type"},
+			[]string{tx + "warnings"},
 		)
 	}
 	return out
 }
 
-func meterPaths(n int) []string {
-	var out []string
+// subscriptionSets lists what Micboard subscribes to for n channels of
+// family fam, one subscription per set so a missing transmitter (424)
+// cannot end the meters. Warnings are subscribed, not polled: a clip lasts
+// less than the refresh interval.
+func subscriptionSets(fam Family, n int) [][]string {
+	if fam == FamilyEM6000 {
+		var warn, batt []string
+		for ch := 1; ch <= n; ch++ {
+			rx := "/rx" + strconv.Itoa(ch) + "/"
+			warn = append(warn, rx+"active_warnings")
+			batt = append(batt, rx+"skx/battery")
+		}
+		return [][]string{{"/mm"}, warn, batt}
+	}
+	var meters, warn, mates []string
 	for ch := 1; ch <= n; ch++ {
 		m := "/m/rx" + strconv.Itoa(ch) + "/"
-		out = append(out, m+"rssi", m+"rsqi", m+"af", m+"divi")
+		meters = append(meters, m+"rssi", m+"rsqi", m+"af", m+"divi")
+		warn = append(warn, "/rx"+strconv.Itoa(ch)+"/warnings")
+		tx := "/mates/tx" + strconv.Itoa(ch) + "/"
+		mates = append(mates, tx+"battery/gauge", tx+"battery/lifetime", tx+"battery/type", tx+"warnings")
 	}
-	return out
-}
-
-func matePaths(n int) []string {
-	var out []string
-	for ch := 1; ch <= n; ch++ {
-		tx := "/mates/tx" + strconv.Itoa(ch) + "/battery/"
-		out = append(out, tx+"gauge", tx+"lifetime", tx+"type")
-	}
-	return out
+	return [][]string{meters, warn, mates}
 }
 
 func (c *Client) nextXID() int64 { return c.xid.Add(1) }
@@ -186,8 +238,14 @@ func (c *Client) send(ctx context.Context, b []byte) error {
 
 // session is Run's state; only Run's goroutine touches it.
 type session struct {
-	count        int  // channel count, 0 = unknown
-	fromProduct  bool // count came from the product name, not the probe
+	fam          Family
+	count        int           // channel count, 0 = unknown
+	fromProduct  bool          // count came from the product name, not the probe
+	lifetime     time.Duration // subscription lifetime in force (the device's echo wins)
+	subSent      time.Time     // when the last (re)subscription went out
+	probes404    int           // family probes the device answered with 404
+	productSeen  bool
+	warnedModel  bool
 	pingXID      int64
 	pingSent     time.Time // zero when no ping is outstanding
 	nextPing     time.Time
@@ -211,12 +269,14 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 
 	now := time.Now()
 	s := &session{
+		fam:          c.Family(),
+		lifetime:     c.lifetime(),
 		count:        c.Channels(),
 		nextPing:     now,
 		nextRefresh:  now.Add(c.cfg.RefreshInterval),
 		errorsLogged: map[int]bool{},
 	}
-	if s.count > 0 {
+	if s.count > 0 && s.fam != FamilyUnknown {
 		s.nextRenew = now
 	}
 	buf := make([]byte, MaxDatagram)
@@ -289,17 +349,26 @@ func (c *Client) timers(ctx context.Context, s *session, now time.Time) error {
 		}
 		s.nextPing = now.Add(c.cfg.PingInterval)
 	}
-	if !c.cfg.DisableMeters && s.count > 0 && !s.nextRenew.IsZero() && !now.Before(s.nextRenew) {
-		if err := c.subscribe(ctx, s.count); err != nil {
+	if !c.cfg.DisableMeters && s.count > 0 && s.fam != FamilyUnknown && !s.nextRenew.IsZero() && !now.Before(s.nextRenew) {
+		if err := c.subscribe(ctx, s.fam, s.count); err != nil {
 			return c.sendErr(ctx, "subscribe", err)
 		}
-		s.nextRenew = now.Add(c.lifetime() * 2 / 3)
+		s.subSent = now
+		s.nextRenew = now.Add(s.lifetime * 2 / 3)
 	}
 	if !now.Before(s.nextRefresh) {
-		reqs := channelReads(1, max(s.count, minChannels))
+		var reqs [][]string
+		if s.fam == FamilyUnknown {
+			reqs = append(reqs, familyProbes...)
+		} else {
+			reqs = channelReads(s.fam, 1, max(s.count, minChannels))
+		}
 		reqs = append(reqs, []string{"/device/name"})
 		if s.count == 0 {
-			reqs = append(reqs, []string{"/device/identity/product"}, probePaths)
+			reqs = append(reqs, []string{"/device/identity/product"})
+			if s.fam == FamilyEWDX {
+				reqs = append(reqs, probePaths)
+			}
 		}
 		if err := c.sendReads(ctx, reqs...); err != nil {
 			return c.sendErr(ctx, "refresh", err)
@@ -316,13 +385,21 @@ func (c *Client) sendErr(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("sennheiser %s: %s: %w: %w", c.addr, what, device.ErrLinkDead, err)
 }
 
-// subscribe asks for meters and transmitter battery of n channels, as two
-// subscriptions so a missing transmitter cannot cancel the meters.
-func (c *Client) subscribe(ctx context.Context, n int) error {
+// subscribe asks for meters, warnings and transmitter battery of n channels
+// of family fam, one subscription per set (see subscriptionSets).
+func (c *Client) subscribe(ctx context.Context, fam Family, n int) error {
 	sub := DefaultSubscription
 	sub.Lifetime = max(1, int(c.lifetime()/time.Second))
-	for _, paths := range [][]string{meterPaths(n), matePaths(n)} {
-		b, err := EncodeSubscribe(c.nextXID(), sub, paths...)
+	sets := subscriptionSets(fam, n)
+	for i, paths := range sets {
+		s := sub
+		if fam == FamilyEM6000 && i == 0 {
+			// /mm changes with every sample; the guide throttles it with
+			// min = max (TI 1109 §8.100), here at the meter rate.
+			ms := int(c.cfg.MeterRate / time.Millisecond)
+			s.Min, s.Max = ms, ms
+		}
+		b, err := EncodeSubscribe(c.nextXID(), s, paths...)
 		if err != nil {
 			return err
 		}
@@ -330,6 +407,9 @@ func (c *Client) subscribe(ctx context.Context, n int) error {
 			return err
 		}
 	}
+	c.mu.Lock()
+	c.subscribed = sets
+	c.mu.Unlock()
 	return nil
 }
 
@@ -344,6 +424,7 @@ func (c *Client) handle(ctx context.Context, s *session, p []byte, fn func(devic
 	}
 	r := device.Reading{At: time.Now()}
 	Apply(&r, &m)
+	c.learnFamily(ctx, s, &r, &m)
 
 	// Learn the channel count: the product name wins over the probe.
 	if n, ok := r.ChannelCount.Get(); ok {
@@ -355,6 +436,7 @@ func (c *Client) handle(ctx context.Context, s *session, p []byte, fn func(devic
 			c.learnChannels(ctx, s, n)
 		}
 	}
+	c.honourLifetime(s, &m)
 	for _, e := range m.Errors {
 		switch e.Code {
 		case CodeSubscriptionEnded:
@@ -372,6 +454,103 @@ func (c *Client) handle(ctx context.Context, s *session, p []byte, fn func(devic
 	}
 	if !r.Empty() {
 		fn(r)
+	}
+}
+
+// learnFamily settles what the device is from what it answered: a value at
+// a path only one family holds, or a product the table lists. A product
+// Micboard does not list is logged once and the device is watched as the
+// family its tree shows, never refused. When the device answers neither
+// family's probe, it still speaks SSC: it is watched as the EW-DX dialect.
+func (c *Client) learnFamily(ctx context.Context, s *session, r *device.Reading, m *Message) {
+	if p, ok := m.Leaf("/device/identity/product"); ok {
+		s.productSeen = true
+		if name, _ := p.(string); !s.warnedModel {
+			if _, _, known := LookupProduct(name); !known {
+				s.warnedModel = true
+				c.log.Warn("product not in Micboard's table; watching the receiver by what it answers",
+					"product", name, "family", Family(c.family.Load()).String())
+			}
+		}
+	}
+	if code, ok := m.ErrorCode("/device/identity/product"); ok && code == CodeNotFound {
+		s.productSeen = true
+	}
+	for _, e := range m.Errors {
+		if e.Code == CodeNotFound && (e.Path == "/rx1/frequency" || e.Path == "/mm") {
+			s.probes404++
+		}
+	}
+	fam := FamilyByDeviceType(r.Family.V)
+	if !r.Family.Set && s.fam == FamilyUnknown && s.probes404 >= len(familyProbes) {
+		fam = FamilyEWDX
+		setFamily(r, fam)
+		c.log.Warn("receiver answers neither the EW-DX nor the Digital 6000 tree; watching it as EW-DX")
+	}
+	if fam == FamilyUnknown || fam == FamilyEWG4 || fam == s.fam {
+		if s.fam != FamilyUnknown && !r.Model.Set && s.productSeen && !s.warnedModel {
+			if _, has := m.ErrorCode("/device/identity/product"); has {
+				// No product name at all: the family's own name stands in,
+				// so the receiver registers.
+				s.warnedModel = true
+				r.Model = device.Some(s.fam.Info().Name)
+				c.log.Warn("receiver has no product name; registering it by its family", "family", s.fam.String())
+			}
+		}
+		return
+	}
+	prev := s.fam
+	s.fam = fam
+	c.family.Store(int32(fam))
+	c.log.Debug("family", "family", fam.String(), "was", prev.String())
+	if !r.Model.Set && s.productSeen {
+		if _, has := c.productMissing(m); has {
+			r.Model = device.Some(fam.Info().Name)
+		}
+	}
+	n := s.count
+	if fam == FamilyEM6000 {
+		n = fam.Info().Channels
+		r.ChannelCount = device.Some(n)
+		s.fromProduct = true
+	}
+	reqs := channelReads(fam, 1, max(n, minChannels))
+	if fam == FamilyEWDX && n == 0 {
+		reqs = append(reqs, probePaths)
+	}
+	if err := c.sendReads(ctx, reqs...); err != nil {
+		c.log.Debug("reading channels failed; the refresh will retry", "err", err)
+	}
+	if n > 0 {
+		s.count = n
+		c.channels.Store(int32(n))
+		s.nextRenew = time.Now()
+	}
+}
+
+// productMissing reports whether m says the product path does not exist.
+func (c *Client) productMissing(m *Message) (int, bool) {
+	return m.ErrorCode("/device/identity/product")
+}
+
+// honourLifetime takes the lifetime the device echoed for a subscription:
+// a device may shorten what was asked (the guides show servers adapting
+// parameters), and renewing on Micboard's own figure would let the
+// subscription lapse between renewals.
+func (c *Client) honourLifetime(s *session, m *Message) {
+	for _, sub := range m.Subscriptions {
+		if sub.Lifetime <= 0 {
+			continue
+		}
+		d := time.Duration(sub.Lifetime) * time.Second
+		if d >= s.lifetime {
+			continue
+		}
+		s.lifetime = d
+		if !s.subSent.IsZero() {
+			s.nextRenew = s.subSent.Add(d * 2 / 3)
+		}
+		c.log.Debug("device shortened the subscription lifetime", "lifetime", d)
 	}
 }
 
@@ -399,8 +578,11 @@ func (c *Client) learnChannels(ctx context.Context, s *session, n int) {
 	s.count = n
 	c.channels.Store(int32(n))
 	c.log.Debug("channel count", "channels", n)
+	if s.fam == FamilyUnknown {
+		return // the family's reads follow once it is known
+	}
 	if from := max(prev, minChannels) + 1; from <= n {
-		if err := c.sendReads(ctx, channelReads(from, n)...); err != nil {
+		if err := c.sendReads(ctx, channelReads(s.fam, from, n)...); err != nil {
 			c.log.Debug("reading new channels failed; the refresh will retry", "err", err)
 		}
 	}
@@ -442,9 +624,17 @@ func (c *Client) Close() error {
 	if conn == nil {
 		return nil
 	}
+	c.mu.Lock()
+	sets := c.subscribed
+	c.subscribed = nil
+	c.mu.Unlock()
 	if !c.cfg.DisableMeters {
 		_ = conn.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
-		_, _ = conn.Write(EncodeCancel(c.nextXID()))
+		for _, paths := range sets {
+			if b, err := EncodeCancel(c.nextXID(), paths...); err == nil {
+				_, _ = conn.Write(b)
+			}
+		}
 	}
 	if err := conn.Close(); err != nil {
 		return fmt.Errorf("sennheiser %s: close: %w", c.addr, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,8 +328,9 @@ func TestClientEM2(t *testing.T) {
 		t.Errorf("EM 2 got channel 3 or count %d", c.Channels())
 	}
 
-	// Renewal: two subscriptions (meters, mates) per round, several rounds.
-	waitFor(t, "renewals", func() bool { n, _, _ := dev.stats(); return n >= 6 })
+	// Renewal: three subscriptions (meters, warnings, mates) per round,
+	// several rounds.
+	waitFor(t, "renewals", func() bool { n, _, _ := dev.stats(); return n >= 9 })
 	// Pings carry an xid and read /device/name.
 	waitFor(t, "pings", func() bool {
 		_, _, reqs := dev.stats()
@@ -364,7 +366,21 @@ func TestClientEM2(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "subscription cancel", func() bool { _, n, _ := dev.stats(); return n == 1 })
+	// One documented cancel per subscription, each naming what it watched.
+	waitFor(t, "subscription cancels", func() bool { _, n, _ := dev.stats(); return n == 3 })
+	_, _, reqs := dev.stats()
+	named := 0
+	for _, m := range reqs {
+		if m.Cancelled && len(m.CancelPaths) == 0 {
+			t.Errorf("cancel without addresses: %+v", m)
+		}
+		if m.Cancelled && slices.Contains(m.CancelPaths, "/m/rx1/rssi") {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Errorf("%d cancels named the meters, want 1", named)
+	}
 }
 
 func TestClientEM4ByProbe(t *testing.T) {

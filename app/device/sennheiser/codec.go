@@ -73,8 +73,11 @@ type Message struct {
 	// Subscriptions are the "#" parameters the device echoed for a
 	// subscribe request (defaults filled in).
 	Subscriptions []Subscription
-	// Cancelled is set when the message confirms a subscription cancel.
-	Cancelled bool
+	// Cancelled is set when the message confirms a subscription cancel (or,
+	// on the device's side, asks for one); CancelPaths are the addresses it
+	// names.
+	Cancelled   bool
+	CancelPaths []string
 }
 
 // Leaf returns the value at path, if the message has one.
@@ -155,6 +158,8 @@ func (m *Message) decodeOSC(v any) {
 	state, _ := osc["state"].(map[string]any)
 	switch sub := state["subscribe"].(type) {
 	case map[string]any:
+		// An older, undocumented shape; still understood when a device
+		// answers with it.
 		if c, ok := sub["cancel"].(bool); ok && c {
 			m.Cancelled = true
 		}
@@ -165,8 +170,22 @@ func (m *Message) decodeOSC(v any) {
 			if !ok {
 				continue
 			}
+			if c, ok := params["cancel"].(bool); ok && c {
+				m.Cancelled = true
+				for _, k := range sortedKeys(entry) {
+					if k == "#" {
+						continue
+					}
+					flatten("/"+k, entry[k], func(path string, _ any) {
+						m.CancelPaths = append(m.CancelPaths, path)
+					})
+				}
+				continue
+			}
 			var s Subscription
-			for key, dst := range map[string]*int{"min": &s.Min, "max": &s.Max, "lifetime": &s.Lifetime, "count": &s.Count} {
+			// The ew D1 guide's example of a server adapting parameters
+			// names the lifetime "timeout"; accept either.
+			for key, dst := range map[string]*int{"min": &s.Min, "max": &s.Max, "timeout": &s.Lifetime, "lifetime": &s.Lifetime, "count": &s.Count} {
 				if n, ok := intOf(params[key]); ok {
 					*dst = int(n)
 				}
@@ -384,15 +403,29 @@ func EncodeSubscribe(xid int64, sub Subscription, paths ...string) ([]byte, erro
 	return encode(osc, map[string]any{})
 }
 
-// EncodeCancel builds `{"osc":{"state":{"subscribe":{"cancel":true}}}}`.
-func EncodeCancel(xid int64) []byte {
-	osc := oscWithXID(xid)
-	osc["state"] = map[string]any{"subscribe": map[string]any{"cancel": true}}
-	b, err := encode(osc, map[string]any{})
-	if err != nil {
-		panic(err) // fixed shape: cannot fail
+// EncodeCancel builds the documented cancel of a subscription: the same
+// address tree with `"#":{"cancel":true}`, e.g.
+// `{"osc":{"state":{"subscribe":[{"#":{"cancel":true},"m":{"rx1":{"rssi":null}}}]}}}`
+// (SSC Developer's guide for evolution wireless D1, TI 1093 §5.1.9.5,
+// "Client cancelling the subscription"). A subscription is cancelled by
+// naming what it watches; a device ignores a cancel of paths it does not
+// serve.
+func EncodeCancel(xid int64, paths ...string) ([]byte, error) {
+	values := make(map[string]any, len(paths))
+	for _, p := range paths {
+		values[p] = nil
 	}
-	return b
+	entry, err := tree(values)
+	if err != nil {
+		return nil, err
+	}
+	if _, clash := entry["#"]; clash {
+		return nil, fmt.Errorf("sennheiser: path starting with # in subscription cancel")
+	}
+	entry["#"] = map[string]any{"cancel": true}
+	osc := oscWithXID(xid)
+	osc["state"] = map[string]any{"subscribe": []any{entry}}
+	return encode(osc, map[string]any{})
 }
 
 // EncodeErrors builds `{"osc":{"error":[{"rx1":{"name":[404]}}]}}`, one list

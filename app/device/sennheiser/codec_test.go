@@ -22,7 +22,10 @@ func TestEncode(t *testing.T) {
 		{must(EncodeRead(1234567, "/device/name")), `{"osc":{"xid":1234567},"device":{"name":null}}`},
 		{must(EncodeSubscribe(0, DefaultSubscription, "/m/rx1/rssi")),
 			`{"osc":{"state":{"subscribe":[{"#":{"min":0,"max":0,"lifetime":60,"count":1000},"m":{"rx1":{"rssi":null}}}]}}}`},
-		{string(EncodeCancel(0)), `{"osc":{"state":{"subscribe":{"cancel":true}}}}`},
+		// The documented cancel names what it cancels: SSC Developer's
+		// guide for evolution wireless D1 (TI 1093) §5.1.9.5, "Client
+		// cancelling the subscription of the previous example".
+		{must(EncodeCancel(0, "/out1/xlr2/level")), `{"osc":{"state":{"subscribe":[{"#":{"cancel":true},"out1":{"xlr2":{"level":null}}}]}}}`},
 		{must(EncodeErrors(0, PathError{Path: "/rx1/name", Code: 404})), `{"osc":{"error":[{"rx1":{"name":[404]}}]}}`},
 		// Several paths merge into one tree; the leading slash is optional.
 		{must(EncodeRead(7, "/rx1/name", "rx1/frequency", "/mates/tx1/battery/gauge")),

@@ -111,7 +111,6 @@ func TestApplyIgnores(t *testing.T) {
 		`{"rxA":{"name":"x"}}`,
 		`{"m":{"rx1":{"rssi":"loud"}}}`,
 		`{"m":{"rx1":{"divi":7}}}`,
-		`{"mates":{"tx1":{"warnings":["LowBattery"]}}}`,
 		`{"osc":{"error":[{"rx1":{"name":[404]}}]}}`,
 		`{"device":{"identity":{"product":3}}}`,
 		`{"rx1":{"name":null}}`,

@@ -34,3 +34,31 @@ func FuzzDecode(f *testing.F) {
 		_ = probeResult(&m)
 	})
 }
+
+// FuzzDecodeG4: any datagram splits into lines without panicking, ApplyG4
+// touches at most the one channel a G4 has, and nothing is amplified.
+func FuzzDecodeG4(f *testing.F) {
+	for _, s := range []string{
+		"Name DEMO 002\rFrequency 684000\r",
+		"rf1 12 40 1\rrf2 10 30 0\raf 55 40 0\rrf 57 1 0\r",
+		"Bat ?\rMsg Low_Batt\rConfig 3\r",
+		"Msg AF_Peak\n\nStates 1 2\n",
+		"Push 60 100 3\r",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines, dropped := DecodeG4(data)
+		if len(lines)+dropped > len(data) {
+			t.Fatalf("%d bytes gave %d lines", len(data), len(lines)+dropped)
+		}
+		var r device.Reading
+		ApplyG4(&r, lines)
+		if len(r.Channels) > 1 {
+			t.Fatalf("%d channels", len(r.Channels))
+		}
+		if c := r.Channels[1]; c != nil && len(c.Name.V) > maxG4Line {
+			t.Fatalf("name of %d bytes", len(c.Name.V))
+		}
+	})
+}
