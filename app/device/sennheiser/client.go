@@ -469,7 +469,7 @@ func (c *Client) learnFamily(ctx context.Context, s *session, r *device.Reading,
 			if _, _, known := LookupProduct(name); !known {
 				s.warnedModel = true
 				c.log.Warn("product not in Micboard's table; watching the receiver by what it answers",
-					"product", name, "family", Family(c.family.Load()).String())
+					"product", name)
 			}
 		}
 	}

@@ -2,7 +2,9 @@
 // speaking the real protocols of PROTOCOLS.md byte for byte: Shure
 // command strings over TCP (ULX-D, QLX-D, Axient Digital, SLX-D, SLX-D+ and
 // the PSM1000 P10T in-ear transmitter), UHF-R's `* ... *` strings over UDP,
-// and Sennheiser SSC v1 JSON over UDP (EW-DX EM 2 / EM 4). Each Shure
+// Sennheiser SSC v1 JSON over UDP (EW-DX EM 2 / EM 4, and the Digital 6000
+// EM 6000 with its own paths and raw /mm meters), and the ew G4's text
+// lines over UDP with Push. Each Shure
 // family plays what the public references document (Shure's command-string
 // documents, the original micboard, the Bitfocus Companion modules), not
 // what Micboard's driver expects: ULX-D and QLX-D stay silent to GET MODEL,

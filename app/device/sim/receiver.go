@@ -55,7 +55,10 @@ type ReceiverConfig struct {
 	// and RF by a third of it around the channel's level, as speech and a
 	// walking performer do; 0 repeats the level until the scenario moves it.
 	MeterJitter float64
-	Logger      *slog.Logger
+	// Product overrides the product string the receiver answers (SSC
+	// /device/identity/product), to play a spelling Micboard may not list.
+	Product string
+	Logger  *slog.Logger
 }
 
 // sampled returns the channel as one meter sample sees it: with jitter, the
@@ -205,6 +208,15 @@ type Receiver struct {
 	jitter   float64
 	wobble   *rand.Rand // meter jitter, apart from junk so scripted garbage stays the same
 	srv      protoServer
+	prod     string // product string override, "" = the model's
+}
+
+// product is what the receiver answers for its product name.
+func (r *Receiver) product() string {
+	if r.prod != "" {
+		return r.prod
+	}
+	return r.spec.wireModel
 }
 
 // StartReceiver creates a receiver and starts serving it.
@@ -256,6 +268,7 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 		junk:       rand.New(rand.NewPCG(cfg.Seed, 0x4a554e4b00000000|idx)),
 		jitter:     max(0, cfg.MeterJitter),
 		wobble:     rand.New(rand.NewPCG(cfg.Seed, 0x574f42424c450000|idx)),
+		prod:       cfg.Product,
 	}
 	if r.name == "" {
 		r.name = nm.deviceName(cfg.Index)
@@ -305,6 +318,8 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 	}
 	r.log = cfg.Logger.With("model", spec.model, "name", r.name)
 	switch {
+	case spec.fam == famEWG4:
+		r.srv = newG4Server(r)
 	case spec.vendor == VendorSennheiser:
 		r.srv = newSSCServer(r)
 	case shureDatagram(spec.fam):

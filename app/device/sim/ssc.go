@@ -135,9 +135,13 @@ func ro(get func() (any, int)) *sscLeaf { return &sscLeaf{get: get} }
 
 func okv(v any) (any, int) { return v, 0 }
 
-// buildTree declares every address the simulated EW-DX knows.
+// buildTree declares every address the simulated receiver knows.
 func (s *sscServer) buildTree() {
 	r := s.r
+	if r.spec.fam == famEM6000 {
+		s.buildEM6000Tree()
+		return
+	}
 	s.root.add("device/name", &sscLeaf{
 		get: func() (any, int) { return okv(r.name) },
 		set: func(v any, apply bool) int {
@@ -152,7 +156,7 @@ func (s *sscServer) buildTree() {
 		},
 	})
 	s.root.add("device/identity/version", ro(func() (any, int) { return okv(r.spec.fw) }))
-	s.root.add("device/identity/product", ro(func() (any, int) { return okv(r.spec.wireModel) }))
+	s.root.add("device/identity/product", ro(func() (any, int) { return okv(r.product()) }))
 	s.root.add("device/identity/serial", ro(func() (any, int) { return okv(r.serial) }))
 	for i, c := range r.ch {
 		rx := fmt.Sprintf("rx%d", i+1)
@@ -406,12 +410,12 @@ type sscOp struct {
 
 // sscRequest collects what one datagram asks for.
 type sscRequest struct {
-	ops    []sscOp
-	errs   []any
-	osc    map[string]any
-	subs   []*sscSub
-	echoes []any
-	cancel bool
+	ops        []sscOp
+	errs       []any
+	osc        map[string]any
+	subs       []*sscSub
+	echoes     []any
+	cancelEcho bool
 }
 
 func (q *sscRequest) fail(path []string, code int) {
@@ -515,11 +519,7 @@ func (s *sscServer) handle(conn *net.UDPConn, addr *net.UDPAddr, data []byte) {
 		val, _ := op.leaf.get()
 		setPath(resp, op.path, val)
 	}
-	if q.cancel {
-		s.cancel(addr)
-		q.osc["state"] = map[string]any{"subscribe": map[string]any{"cancel": true}}
-	}
-	if len(q.subs) > 0 {
+	if len(q.subs) > 0 || q.cancelEcho {
 		q.osc["state"] = map[string]any{"subscribe": q.echoes}
 	}
 	if len(q.osc) > 0 {
@@ -571,18 +571,22 @@ func (s *sscServer) oscRequest(q *sscRequest, addr *net.UDPAddr, v any) {
 func (s *sscServer) subscribeRequest(q *sscRequest, addr *net.UDPAddr, v any) {
 	bad := []string{"osc", "state", "subscribe"}
 	switch sv := v.(type) {
-	case map[string]any:
-		if c, isBool := sv["cancel"].(bool); isBool && c && len(sv) == 1 {
-			q.cancel = true
-			return
-		}
-		q.fail(bad, sscNotAcceptable)
 	case []any:
 		for _, e := range sv {
 			em, isObj := e.(map[string]any)
 			if !isObj {
 				q.fail(bad, sscNotAcceptable)
 				continue
+			}
+			// A cancel names the addresses it ends, with "#":{"cancel":true}
+			// (SSC Developer's guide for ew D1, TI 1093 §5.1.9.5); the
+			// device echoes it. A bare {"cancel":true} object is not in
+			// the guides and is refused like any malformed subscribe.
+			if h, isObj := em["#"].(map[string]any); isObj {
+				if c, isBool := h["cancel"].(bool); isBool && c {
+					s.cancelEntry(q, addr, em)
+					continue
+				}
 			}
 			sub := &sscSub{addr: addr, lifetime: sscDefaultLifetime, count: sscDefaultCount}
 			if h, has := em["#"]; has {
@@ -659,11 +663,29 @@ func (s *sscServer) subscribeRequest(q *sscRequest, addr *net.UDPAddr, v any) {
 	}
 }
 
-// cancel ends every subscription of addr without a 310: the client asked.
-func (s *sscServer) cancel(addr *net.UDPAddr) {
+// cancelEntry ends addr's subscriptions to the addresses em names and
+// echoes the request. r.mu held.
+func (s *sscServer) cancelEntry(q *sscRequest, addr *net.UDPAddr, em map[string]any) {
+	sq := &sscRequest{}
+	for _, k := range sortedKeys(em) {
+		if k == "#" {
+			continue
+		}
+		if kid := s.root.kids[k]; kid != nil {
+			s.walk(sq, kid, []string{k}, em[k])
+		}
+	}
+	named := map[string]bool{}
+	for _, op := range sq.ops {
+		named[strings.Join(op.path, "/")] = true
+	}
 	kept := s.subs[:0]
 	for _, sub := range s.subs {
-		if sub.addr.String() == addr.String() {
+		match := sub.addr.String() == addr.String()
+		for _, p := range sub.paths {
+			match = match && named[strings.Join(p, "/")]
+		}
+		if match {
 			sub.done = true
 			sub.tk.Stop()
 			continue
@@ -671,6 +693,8 @@ func (s *sscServer) cancel(addr *net.UDPAddr) {
 		kept = append(kept, sub)
 	}
 	s.subs = kept
+	q.echoes = append(q.echoes, em)
+	q.cancelEcho = true
 }
 
 // startSub registers sub (replacing a renewal of the same paths) and sends

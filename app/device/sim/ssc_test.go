@@ -113,7 +113,15 @@ func TestSSCSubscribeMaxCountCancel(t *testing.T) {
 		clk.Advance(500 * time.Millisecond)
 		c.expect(`{"m":{"rx1":{"af":-30}}}`)
 	}
-	c.roundTrip(`{"osc":{"state":{"subscribe":{"cancel":true}}}}`, `{"osc":{"state":{"subscribe":{"cancel":true}}}}`)
+	// A bare {"cancel":true} is not in the guides: refused, the
+	// subscription keeps pushing.
+	c.roundTrip(`{"osc":{"state":{"subscribe":{"cancel":true}}}}`, `{"osc":{"error":[{"osc":{"state":{"subscribe":[406]}}}]}}`)
+	clk.Advance(500 * time.Millisecond)
+	c.expect(`{"m":{"rx1":{"af":-30}}}`)
+	// The documented cancel names the addresses and is echoed (SSC
+	// Developer's guide for ew D1, TI 1093 §5.1.9.5).
+	c.roundTrip(`{"osc":{"state":{"subscribe":[{"#":{"cancel":true},"m":{"rx1":{"af":null}}}]}}}`,
+		`{"osc":{"state":{"subscribe":[{"#":{"cancel":true},"m":{"rx1":{"af":null}}}]}}}`)
 	clk.Advance(2 * time.Second)
 	c.quiet(50 * time.Millisecond)
 
