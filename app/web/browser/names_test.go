@@ -51,9 +51,10 @@ func TestNamesRenderAsText(t *testing.T) {
 
 	checkClean := func(p *tab, where string) {
 		t.Helper()
-		// Only the three scripts of the layout, all from files.
-		if got := eval[[]string](p, `[...document.scripts].map(s => s.src ? new URL(s.src).pathname.replace(/\.[0-9a-f]+\./, '.') : 'inline: ' + s.textContent)`); len(got) != 3 {
-			t.Errorf("%s: scripts %q, want the layout's three", where, got)
+		// Only the four scripts of the layout (htmx, its SSE extension, the
+		// CSRF header and the board), all from files.
+		if got := eval[[]string](p, `[...document.scripts].map(s => s.src ? new URL(s.src).pathname.replace(/\.[0-9a-f]+\./, '.') : 'inline: ' + s.textContent)`); len(got) != 4 {
+			t.Errorf("%s: scripts %q, want the layout's four", where, got)
 		}
 		if got := eval[int](p, `document.querySelectorAll('#live img, #detail img, [onerror], [onload]').length`); got != 0 {
 			t.Errorf("%s: %d elements made from a name", where, got)
