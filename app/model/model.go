@@ -57,10 +57,11 @@ const (
 	TypeP10T   DeviceType = "p10t"
 	TypeEWDX   DeviceType = "ewdx"
 	TypeEM6000 DeviceType = "em6000"
+	TypeEWG4   DeviceType = "ewg4"
 )
 
 // DeviceTypes lists every valid device type.
-var DeviceTypes = []DeviceType{TypeULXD, TypeQLXD, TypeAXTD, TypeSLXD, TypeUHFR, TypeP10T, TypeEWDX, TypeEM6000}
+var DeviceTypes = []DeviceType{TypeULXD, TypeQLXD, TypeAXTD, TypeSLXD, TypeUHFR, TypeP10T, TypeEWDX, TypeEM6000, TypeEWG4}
 
 // Valid reports whether t is a known device type.
 func (t DeviceType) Valid() bool {
