@@ -15,8 +15,9 @@ import (
 // silent network from a quiet board.
 const (
 	streamFlushEvery = 250 * time.Millisecond
-	streamPingEvery  = 5 * time.Second
-	streamRetry      = 2000 // ms, the browser's reconnect delay
+	streamPingEvery  = 2 * time.Second // a page calls itself stale after 5 s without a word
+	kioskCheckEvery  = 5 * time.Second // a revoked display learns it within this
+	streamRetry      = 2000            // ms, the browser's reconnect delay
 )
 
 // streamTiles sends live updates for a view until the client leaves, the
@@ -54,7 +55,7 @@ func (s *Server) streamTiles(c echo.Context, f *viewFilter, opts tileOptions, si
 
 	var checkTick <-chan time.Time
 	if check != nil {
-		tk := time.NewTicker(streamPingEvery)
+		tk := time.NewTicker(kioskCheckEvery)
 		defer tk.Stop()
 		checkTick = tk.C
 	}

@@ -6,7 +6,8 @@
   'use strict';
 
   var kiosk = document.body.hasAttribute('data-kiosk');
-  var WATCHDOG_MS = 15000; // the server pings every 5 s
+  var WATCHDOG_MS = 15000; // the server pings every 2 s
+  var STALE_MS = 5000;     // no update for this long: the board says it is stale
   var source = null;
   var lastSeen = Date.now();
   var opened = 0;
@@ -19,10 +20,10 @@
       var s = create(url);
       source = s;
       lastSeen = Date.now();
-      s.addEventListener('ping', function () { lastSeen = Date.now(); });
-      s.addEventListener('message', function () { lastSeen = Date.now(); });
+      s.addEventListener('ping', function () { lastSeen = Date.now(); setStale(false); });
+      s.addEventListener('message', function () { lastSeen = Date.now(); setStale(false); });
       s.addEventListener('revoked', function () { window.location.reload(); });
-      s.addEventListener('meters', function (e) { lastSeen = Date.now(); applyMeters(e.data); });
+      s.addEventListener('meters', function (e) { lastSeen = Date.now(); setStale(false); applyMeters(e.data); });
       return s;
     };
   }
@@ -84,6 +85,30 @@
     }
   });
   document.addEventListener('htmx:sseError', function () { setConn('down', 'Reconnecting…'); });
+  // Tiles arrive as named events that htmx swaps; they count as news too.
+  document.addEventListener('htmx:sseMessage', function () { lastSeen = Date.now(); setStale(false); });
+
+  // Honest when stale: with no update for STALE_MS every tile greys out and
+  // a banner says since when, until the stream speaks again.
+  var stale = false;
+  function setStale(on) {
+    if (on === stale) return;
+    stale = on;
+    var banner = document.getElementById('stale');
+    if (on) {
+      document.body.setAttribute('data-stale', '');
+      if (banner) {
+        banner.textContent = 'No data since ' + new Date(lastSeen).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) + ' — reconnecting…';
+        banner.hidden = false;
+      }
+    } else {
+      document.body.removeAttribute('data-stale');
+      if (banner) banner.hidden = true;
+    }
+  }
+  setInterval(function () {
+    if (document.querySelector('[sse-connect]')) setStale(Date.now() - lastSeen > STALE_MS);
+  }, 250);
 
   setInterval(function () {
     if (source && source.readyState === 1 && Date.now() - lastSeen > WATCHDOG_MS) {
