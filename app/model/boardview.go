@@ -17,7 +17,7 @@ type BoardView struct {
 	Group    int    // a saved group 1–9
 	Vendor   string // shure, sennheiser
 	Status   string // attention, offline
-	Sort     string // slot, name (default: receiver order, or the group's order)
+	Sort     string // slot, name, severity (default: receiver order, or the group's order)
 }
 
 // Status filters of a view.
@@ -61,10 +61,10 @@ func ParseBoardView(v url.Values) (BoardView, error) {
 		return q, fmt.Errorf("status=%q: want attention or offline", s)
 	}
 	switch s := v.Get("sort"); s {
-	case "", "slot", "name":
+	case "", "slot", "name", "severity":
 		q.Sort = s
 	default:
-		return q, fmt.Errorf("sort=%q: want slot or name", s)
+		return q, fmt.Errorf("sort=%q: want slot, name or severity", s)
 	}
 	return q, nil
 }

@@ -22,7 +22,7 @@ func TestParseBoardView(t *testing.T) {
 		{"group=10", model.BoardView{}, "1 to 9"},
 		{"vendor=sony", model.BoardView{}, "shure or sennheiser"},
 		{"status=%3Cscript%3E", model.BoardView{}, `status="<script>"`},
-		{"sort=age", model.BoardView{}, "slot or name"},
+		{"sort=age", model.BoardView{}, "slot, name or severity"},
 	}
 	for _, c := range cases {
 		v, _ := url.ParseQuery(c.query)

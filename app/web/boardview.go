@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"micboard/app/live"
@@ -188,6 +189,15 @@ func (f *viewFilter) arrange(tiles []live.Tile) []*live.Tile {
 	switch {
 	case f.q.Sort == "slot":
 		sort.SliceStable(out, func(i, j int) bool { return slotLess(out[i], out[j]) })
+	case f.q.Sort == "severity":
+		// Worst first; within a rank, by slot, so the order only moves when
+		// a channel's severity does.
+		sort.SliceStable(out, func(i, j int) bool {
+			if a, b := out[i].Status.Severity(), out[j].Status.Severity(); a != b {
+				return a < b
+			}
+			return slotLess(out[i], out[j])
+		})
 	case f.q.Sort == "name":
 		sort.SliceStable(out, func(i, j int) bool {
 			return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
@@ -196,6 +206,20 @@ func (f *viewFilter) arrange(tiles []live.Tile) []*live.Tile {
 		sort.SliceStable(out, func(i, j int) bool { return f.pos[out[i].ChannelID] < f.pos[out[j].ChannelID] })
 	}
 	return out
+}
+
+// sortKey is what the view's order reads of a tile: when it changes, the
+// tile may move.
+func (f *viewFilter) sortKey(t *live.Tile) string {
+	switch f.q.Sort {
+	case "severity":
+		return strconv.Itoa(t.Status.Severity())
+	case "slot":
+		return t.Slot + "\x00" + strings.ToLower(t.Name)
+	case "name":
+		return strings.ToLower(t.Name)
+	}
+	return ""
 }
 
 // slotLess orders by slot id (tiles without one last), then name.

@@ -39,6 +39,7 @@ type viewFeed struct {
 	opts      tileOptions
 	displayed map[int64]bool   // tiles the view shows
 	meters    map[int64]string // meter line last sent per tile
+	order     map[int64]string // what the view's sort reads of each tile
 	subs      map[*streamSub]struct{}
 }
 
@@ -235,9 +236,11 @@ func (h *streamHub) tick(now time.Time) bool {
 func (feed *viewFeed) reset(s *Server) {
 	feed.displayed = map[int64]bool{}
 	feed.meters = map[int64]string{}
+	feed.order = map[int64]string{}
 	for _, t := range s.board.Tiles() {
 		if feed.f.match(&t) {
 			feed.displayed[t.ChannelID] = true
+			feed.order[t.ChannelID] = feed.f.sortKey(&t)
 			feed.meters[t.ChannelID] = meterLine(t.ChannelID, tileMeters(&t, feed.opts, offline(&t)))
 		}
 	}
@@ -259,9 +262,11 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 			resync = true
 			if in {
 				feed.displayed[id] = true
+				feed.order[id] = feed.f.sortKey(t)
 			} else {
 				delete(feed.displayed, id)
 				delete(feed.meters, id)
+				delete(feed.order, id)
 			}
 			continue
 		}
@@ -269,6 +274,13 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 			continue
 		}
 		if c&live.ChangeState != 0 {
+			// A change that moves the tile in the view's order re-draws the
+			// grid (a tile turning critical rises to the top of "worst first").
+			if key := feed.f.sortKey(t); key != feed.order[id] {
+				feed.order[id] = key
+				resync = true
+				continue
+			}
 			r, err := s.tile(t, feed.opts, now)
 			if err != nil {
 				s.log.Error("render tile", "channel", id, "err", err)

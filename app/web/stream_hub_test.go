@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,35 @@ func TestStreamCostDoesNotGrowWithStreams(t *testing.T) {
 			t.Fatalf("streams still open after their clients left: %+v", r.srv.StreamStats())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// On a "worst first" board a tile that turns critical must rise: the
+// stream asks the page to re-draw its grid instead of swapping the tile in
+// place, and the grid has it first.
+func TestSeverityOrderedStreamRedrawsWhenATileMoves(t *testing.T) {
+	r := newBoardRig(t, "HH01 Fatai", "HH02 Bo", "HH03 Jun")
+	for ch := 1; ch <= 3; ch++ {
+		r.apply(ch, func(c *device.ChannelReading) { c.BatteryBars = device.Some(5) })
+	}
+	ts := httptest.NewServer(r.srv.Handler())
+	t.Cleanup(ts.Close)
+	s := openStream(t, ts.URL, fmt.Sprintf("/board/events?sort=severity&since=%d", r.board.Version()))
+	s.next(t, func(n string) bool { return n == "ping" })
+
+	r.apply(3, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) })
+	if name, _ := s.next(t, func(n string) bool { return n != "ping" && n != "meters" }); name != "resync" {
+		t.Fatalf("got %s, want resync", name)
+	}
+	_, grid := get(t, r.srv, "/board/grid?sort=severity", nil)
+	first := strings.Index(grid, `data-slot="HH03"`)
+	if first < 0 || first > strings.Index(grid, `data-slot="HH01"`) {
+		t.Fatalf("HH03 (critical) is not first on a worst-first grid")
+	}
+	// A change that keeps its rank swaps the tile in place.
+	id3, _ := r.board.ChannelID(r.rx.ID, 3)
+	r.apply(3, func(c *device.ChannelReading) { c.TxModel = device.Some("AD2") })
+	if name, _ := s.next(t, func(n string) bool { return n != "ping" && n != "meters" }); name != fmt.Sprintf("t%d", id3) {
+		t.Fatalf("got %s, want the tile", name)
 	}
 }
