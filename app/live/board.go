@@ -185,11 +185,13 @@ func (b *Board) RemoveReceiver(receiverID int64) {
 	}
 }
 
-// status derives a tile's status at now (PROTOCOLS.md §3).
-func (b *Board) status(t *Tile, now time.Time) model.Status {
-	return model.DeriveStatus(model.StatusInput{
+// health derives a tile's health at now with the one definition in
+// app/model (PROTOCOLS.md §3).
+func (b *Board) health(t *Tile, now time.Time) model.Health {
+	return model.DeriveHealth(model.StatusInput{
 		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
 		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned, GreyUnassigned: b.opts.GreyUnassigned,
+		NoBattery: !t.DeviceType.ReportsBattery(),
 	})
 }
 
@@ -197,9 +199,10 @@ func (b *Board) status(t *Tile, now time.Time) model.Status {
 // change, which becomes a state change when the status moved. Callers hold
 // mu and publish the returned change afterwards.
 func (b *Board) touch(t *Tile, now time.Time, c Change) Change {
-	before := t.Status
-	t.Status = b.status(t, now)
-	if t.Status != before {
+	before, beforeBase := t.Status, t.Base
+	h := b.health(t, now)
+	t.Status, t.Base = h.Status, h.Base
+	if t.Status != before || t.Base != beforeBase {
 		c |= ChangeState
 	}
 	t.Version = b.record(t.ChannelID, c)
@@ -407,7 +410,7 @@ func (b *Board) Tick() {
 	var ids []int64
 	b.mu.Lock()
 	for id, t := range b.tiles {
-		if b.status(t, now) != t.Status {
+		if h := b.health(t, now); h.Status != t.Status || h.Base != t.Base {
 			b.touch(t, now, ChangeState)
 			ids = append(ids, id)
 		}

@@ -58,6 +58,9 @@ type Tile struct {
 	TxOffsetDB *int
 
 	Status model.Status
+	// Base is Status beneath a clip's pulse (model.Health): the colour and
+	// whether the channel needs attention.
+	Base model.Status
 	// Version grows with every change, so a client can tell stale updates.
 	Version uint64
 	// StateVersion is the Version of the tile's last state change: what a
@@ -78,6 +81,12 @@ func (t *Tile) rename() {
 	if t.Name == "" {
 		t.Name = t.Performer
 	}
+}
+
+// NeedsAttention reports a channel an operator must act on: the one rule
+// behind the board's count, its attention filter and kiosks.
+func (t *Tile) NeedsAttention() bool {
+	return model.Health{Status: t.Status, Base: t.Base}.NeedsAttention()
 }
 
 // RFMax returns the strongest antenna's level.

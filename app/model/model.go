@@ -73,6 +73,11 @@ func (t DeviceType) Valid() bool {
 	return false
 }
 
+// ReportsBattery reports whether channels of this type have a battery to
+// report: a PSM1000 P10T is an in-ear transmitter on mains power, and its
+// silence about a battery must not turn its channels TX_OFF.
+func (t DeviceType) ReportsBattery() bool { return t != TypeP10T }
+
 // Lifecycle is a receiver's lifecycle status.
 type Lifecycle string
 

@@ -26,41 +26,6 @@ const (
 	SilentHold = 30 * time.Minute
 )
 
-// Battery is a battery reading; nil fields are unknown.
-type Battery struct {
-	Bars    *int
-	Percent *int
-	Minutes *int
-}
-
-// Known reports whether any battery figure is known.
-func (b Battery) Known() bool { return b.Bars != nil || b.Percent != nil || b.Minutes != nil }
-
-// Level grades a known battery: by bars when the device gives bars (0–2
-// CRITICAL, 3 REPLACE, 4–5 GOOD), else by percent (≤ 25 CRITICAL, ≤ 50
-// REPLACE) and minutes (≤ 30 CRITICAL). It returns "" when nothing is known.
-func (b Battery) Level() Status {
-	switch {
-	case b.Bars != nil:
-		switch {
-		case *b.Bars <= 2:
-			return StatusCritical
-		case *b.Bars == 3:
-			return StatusReplace
-		}
-		return StatusGood
-	case b.Percent != nil || b.Minutes != nil:
-		if (b.Percent != nil && *b.Percent <= 25) || (b.Minutes != nil && *b.Minutes <= 30) {
-			return StatusCritical
-		}
-		if b.Percent != nil && *b.Percent <= 50 {
-			return StatusReplace
-		}
-		return StatusGood
-	}
-	return ""
-}
-
 // StatusInput is everything the status of a channel depends on.
 type StatusInput struct {
 	Now            time.Time
@@ -74,20 +39,47 @@ type StatusInput struct {
 	Assigned    bool
 	// GreyUnassigned greys out channels with no performer, as a board option.
 	GreyUnassigned bool
+	// NoBattery marks a device that never reports a battery (an in-ear
+	// transmitter on mains power): its silence says nothing about a pack.
+	NoBattery bool
 }
 
-// DeriveStatus computes a channel's status the same way for every vendor.
+// Health is a channel's health: the status the board shows and the status
+// beneath a clip's pulse, which decides colour and attention.
+type Health struct {
+	Status Status
+	// Base is Status without AUDIO_PEAK: a clip is a pulse over the colour
+	// the battery gives, and a clipping channel with a flat pack still needs
+	// a battery.
+	Base Status
+}
+
+// NeedsAttention reports a channel an operator must act on.
+func (h Health) NeedsAttention() bool { return h.Base.NeedsAttention() }
+
+// DeriveHealth computes a channel's health the same way for every vendor.
 // An offline receiver wins over everything; a recent clip over the battery;
 // a channel the board greys out shows UNASSIGNED whatever its battery.
-func DeriveStatus(in StatusInput) Status {
+func DeriveHealth(in StatusInput) Health {
 	if !in.ReceiverOnline {
-		return StatusRxOffline
+		return Health{StatusRxOffline, StatusRxOffline}
 	}
+	base := baseStatus(in)
 	if in.LastPeakAt != nil && in.Now.Sub(*in.LastPeakAt) < PeakHold {
-		return StatusAudioPeak
+		return Health{StatusAudioPeak, base}
 	}
+	return Health{base, base}
+}
+
+// DeriveStatus is DeriveHealth's shown status.
+func DeriveStatus(in StatusInput) Status { return DeriveHealth(in).Status }
+
+func baseStatus(in StatusInput) Status {
 	if in.GreyUnassigned && !in.Assigned {
 		return StatusUnassigned
+	}
+	if in.NoBattery {
+		return StatusGood
 	}
 	if lvl := in.Battery.Level(); lvl != "" {
 		return lvl

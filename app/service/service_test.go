@@ -179,11 +179,11 @@ func TestUnknownBatteryIsNeverLow(t *testing.T) {
 	if tx.BatteryBars != nil || tx.BatteryPercent != nil || tx.BatteryMinutes != nil {
 		t.Fatalf("255 stored as %v/%v/%v, want unknown", tx.BatteryBars, tx.BatteryPercent, tx.BatteryMinutes)
 	}
-	low, err := st.Receivers.Query().WithLowBattery(100).List(ctx)
+	low, err := st.Receivers.Query().WithLowBattery(model.LowAt(100)).List(ctx)
 	if err != nil || len(low) != 0 {
 		t.Fatalf("unknown battery counted low: %d receivers, err %v", len(low), err)
 	}
-	lowTx, err := st.Transmitters.Query().WithLowBattery(100).List(ctx)
+	lowTx, err := st.Transmitters.Query().WithLowBattery(model.LowAt(100)).List(ctx)
 	if err != nil || len(lowTx) != 0 {
 		t.Fatalf("unknown battery counted low: %d transmitters, err %v", len(lowTx), err)
 	}
@@ -191,7 +191,7 @@ func TestUnknownBatteryIsNeverLow(t *testing.T) {
 	if err := devs.UpdateBattery(ctx, rx.Channels[1].ID, store.BatteryUpdate{Bars: model.BarsFromDevice(1)}); err != nil {
 		t.Fatal(err)
 	}
-	low, err = st.Receivers.Query().WithLowBattery(25).List(ctx)
+	low, err = st.Receivers.Query().WithLowBattery(model.LowAt(25)).List(ctx)
 	if err != nil || len(low) != 1 || low[0].ID != rx.ID {
 		t.Fatalf("1 bar not low at 25%%: %v, %v", low, err)
 	}

@@ -102,7 +102,7 @@ func reads(e *cachedEnv) map[string]func() (string, error) {
 			return itoa(n), err
 		},
 		"low battery transmitters": func() (string, error) {
-			l, err := st.Transmitters.Query().WithLowBattery(20).OnActiveReceivers().List(ctx)
+			l, err := st.Transmitters.Query().WithLowBattery(model.LowAt(20)).OnActiveReceivers().List(ctx)
 			var b strings.Builder
 			for _, tx := range l {
 				b.WriteString(itoa(int(tx.ChannelID)) + ":" + intp(tx.BatteryPercent) + "/" + intp(tx.BatteryBars) + " ")

@@ -18,7 +18,7 @@ type Receivers struct {
 
 // ReceiverQuery is a chainable receiver filter:
 //
-//	st.Receivers.Query().Active().Online().WithLowBattery(15).InLocation(id).List(ctx)
+//	st.Receivers.Query().Active().Online().WithLowBattery(model.LowAt(15)).InLocation(id).List(ctx)
 type ReceiverQuery struct {
 	db      bun.IDB
 	rc      *readCache
@@ -61,20 +61,17 @@ func (q *ReceiverQuery) Offline() *ReceiverQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("NOT rx.online") })
 }
 
-// WithLowBattery keeps receivers with at least one transmitter at or below
-// threshold percent. Where a device reports only bars, each bar counts 20 %;
-// a battery the device does not know (NULL) is never low.
-func (q *ReceiverQuery) WithLowBattery(threshold int) *ReceiverQuery {
+// WithLowBattery keeps receivers with at least one transmitter whose
+// battery grades low or worse under th, as TransmitterQuery.WithLowBattery.
+func (q *ReceiverQuery) WithLowBattery(th model.BatteryThresholds) *ReceiverQuery {
 	q.tags.add(tagChannels, tagTransmitters)
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
-		return s.Where(`EXISTS (SELECT 1 FROM channels c JOIN transmitters tx ON tx.channel_id = c.id
-			WHERE c.receiver_id = rx.id AND `+lowBatterySQL+`)`, threshold)
+		sub := s.NewSelect().ColumnExpr("1").TableExpr("channels AS c").
+			Join("JOIN transmitters AS tx ON tx.channel_id = c.id").
+			Where("c.receiver_id = rx.id").WhereGroup(" AND ", lowBattery(th))
+		return s.Where("EXISTS (?)", sub)
 	})
 }
-
-// lowBatterySQL is the one definition of "low battery" shared by receivers
-// and transmitters; the alias tx names the transmitter.
-const lowBatterySQL = `coalesce(tx.battery_percent, tx.battery_bars * 20) <= ?`
 
 // RecentlyUpdated keeps receivers changed within d.
 func (q *ReceiverQuery) RecentlyUpdated(d time.Duration) *ReceiverQuery {

@@ -18,8 +18,8 @@ import (
 //	       └─ foyer
 //
 //	a  shure ulxd     active   online   stage  10 %, unknown
-//	b  shure qlxd     active   offline  hall   1 bar (20 %)
-//	c  senn  ewdx     inactive offline  venue  50 % and 1 bar (percent wins)
+//	b  shure qlxd     active   offline  hall   1 bar (10 %)
+//	c  senn  ewdx     inactive offline  venue  50 % and 1 bar (the bar wins: 10 %)
 //	d  senn  em6000   active   online   other  unknown, unknown
 //	e  shure axtd     active   online   —      0 bars
 //	f  shure ulxd     active   online   foyer  15 % (exactly at 15)
@@ -72,14 +72,17 @@ func TestReceiverQueryFilters(t *testing.T) {
 		{"online", func(q q) q { return q.Online() }, []string{"a", "d", "e", "f", "g", "h"}},
 		{"offline", func(q q) q { return q.Offline() }, []string{"b", "c"}},
 
-		{"low battery 0: only an empty battery", func(q q) q { return q.WithLowBattery(0) }, []string{"e"}},
-		{"low battery 14: below the 15 % one", func(q q) q { return q.WithLowBattery(14) }, []string{"a", "e"}},
-		{"low battery 15: exactly at threshold counts", func(q q) q { return q.WithLowBattery(15) }, []string{"a", "e", "f"}},
-		{"low battery 19: one bar is 20 %", func(q q) q { return q.WithLowBattery(19) }, []string{"a", "e", "f"}},
-		{"low battery 20: one bar counts, percent beats bar", func(q q) q { return q.WithLowBattery(20) }, []string{"a", "b", "e", "f"}},
-		{"low battery 49", func(q q) q { return q.WithLowBattery(49) }, []string{"a", "b", "e", "f"}},
-		{"low battery 50: percent of c", func(q q) q { return q.WithLowBattery(50) }, []string{"a", "b", "c", "e", "f"}},
-		{"low battery 100: unknown never low", func(q q) q { return q.WithLowBattery(100) }, []string{"a", "b", "c", "e", "f"}},
+		{"low battery 0: only an empty battery", func(q q) q { return q.WithLowBattery(model.LowAt(0)) }, []string{"e"}},
+		{"low battery 9: below the 10 % ones", func(q q) q { return q.WithLowBattery(model.LowAt(9)) }, []string{"e"}},
+		{"low battery 14: below the 15 % one", func(q q) q { return q.WithLowBattery(model.LowAt(14)) }, []string{"a", "b", "c", "e"}},
+		{"low battery 15: exactly at threshold counts", func(q q) q { return q.WithLowBattery(model.LowAt(15)) }, []string{"a", "b", "c", "e", "f"}},
+		{"low battery 10: one bar is 10 %, the bar wins over 50 %", func(q q) q { return q.WithLowBattery(model.LowAt(10)) }, []string{"a", "b", "c", "e"}},
+		{"low battery 20", func(q q) q { return q.WithLowBattery(model.LowAt(20)) }, []string{"a", "b", "c", "e", "f"}},
+		{"a minutes threshold with no minutes stored: only the empty one", func(q q) q {
+			return q.WithLowBattery(model.BatteryThresholds{LowMinutes: 30})
+		}, []string{"e"}},
+		{"low battery 50", func(q q) q { return q.WithLowBattery(model.LowAt(50)) }, []string{"a", "b", "c", "e", "f"}},
+		{"low battery 100: unknown never low", func(q q) q { return q.WithLowBattery(model.LowAt(100)) }, []string{"a", "b", "c", "e", "f"}},
 
 		{"in venue: children and grandchildren", func(q q) q { return q.InLocation(venue.ID) }, []string{"a", "b", "c", "f", "g"}},
 		{"in hall: not parent, not sibling", func(q q) q { return q.InLocation(hall.ID) }, []string{"a", "b", "g"}},
@@ -97,16 +100,16 @@ func TestReceiverQueryFilters(t *testing.T) {
 		{"ids", func(q q) q { return q.IDs(rx["b"].Receiver.ID, rx["d"].Receiver.ID) }, []string{"b", "d"}},
 
 		{"chain active online low 15 in venue", func(q q) q {
-			return q.Active().Online().WithLowBattery(15).InLocation(venue.ID)
+			return q.Active().Online().WithLowBattery(model.LowAt(15)).InLocation(venue.ID)
 		}, []string{"a", "f"}},
 		{"chain active online low 15 in hall", func(q q) q {
-			return q.Active().Online().WithLowBattery(15).InLocation(hall.ID)
+			return q.Active().Online().WithLowBattery(model.LowAt(15)).InLocation(hall.ID)
 		}, []string{"a"}},
 		{"chain shure offline", func(q q) q { return q.ByManufacturer("shure").Offline() }, []string{"b"}},
 		{"chain inactive online: none", func(q q) q { return q.Inactive().Online() }, nil},
 		{"chain active inactive: none", func(q q) q { return q.Active().Inactive() }, nil},
 		{"chain low 50 sennheiser in venue", func(q q) q {
-			return q.WithLowBattery(50).ByManufacturer("sennheiser").InLocation(venue.ID)
+			return q.WithLowBattery(model.LowAt(50)).ByManufacturer("sennheiser").InLocation(venue.ID)
 		}, []string{"c"}},
 		{"chain type ulxd in hall online", func(q q) q {
 			return q.ByType(model.TypeULXD).InLocation(hall.ID).Online()

@@ -34,10 +34,12 @@ func (q *TransmitterQuery) where(f func(*bun.SelectQuery) *bun.SelectQuery) *Tra
 	return q
 }
 
-// WithLowBattery keeps transmitters at or below threshold percent (bars
-// count 20 % each); an unknown battery is never low.
-func (q *TransmitterQuery) WithLowBattery(threshold int) *TransmitterQuery {
-	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where(lowBatterySQL, threshold) })
+// WithLowBattery keeps transmitters whose battery grades low or worse under
+// th (model.Battery.Grade): model.StatusThresholds selects what the board
+// calls REPLACE or CRITICAL, model.LowAt(15) "at or below 15 %". An unknown
+// battery is never low.
+func (q *TransmitterQuery) WithLowBattery(th model.BatteryThresholds) *TransmitterQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.WhereGroup(" AND ", lowBattery(th)) })
 }
 
 // Silent keeps transmitters not heard within d, including ones never heard.

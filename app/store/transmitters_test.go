@@ -17,13 +17,13 @@ func TestTransmitterQuery(t *testing.T) {
 	// Channel numbers name the transmitters below.
 	on := e.Receiver(storetest.Rx{Name: "on", Batteries: []storetest.Battery{
 		storetest.Pct(10),  // 1
-		storetest.Bars(1),  // 2: 20 %
-		both,               // 3: 50 % (percent wins over 1 bar)
+		storetest.Bars(1),  // 2: 10 %
+		both,               // 3: 10 % (1 bar wins over the percent)
 		storetest.Unknown,  // 4
 		storetest.Bars(0),  // 5: 0 %
 		storetest.Pct(15),  // 6
 		storetest.Pct(100), // 7
-		bothLow,            // 8: 5 % (percent wins over 5 bars)
+		bothLow,            // 8: 100 % (5 bars win over the percent)
 	}})
 	off := e.Receiver(storetest.Rx{Name: "off", Inactive: true, Batteries: []storetest.Battery{
 		storetest.Pct(5), storetest.Unknown, storetest.Bars(5),
@@ -48,15 +48,15 @@ func TestTransmitterQuery(t *testing.T) {
 		want  []string
 	}{
 		{"all", func(q q) q { return q }, []string{"on1", "on2", "on3", "on4", "on5", "on6", "on7", "on8", "off1", "off2", "off3"}},
-		{"low 0", func(q q) q { return q.WithLowBattery(0) }, []string{"on5"}},
-		{"low 5: percent beats 5 bars", func(q q) q { return q.WithLowBattery(5) }, []string{"on5", "on8", "off1"}},
-		{"low 10", func(q q) q { return q.WithLowBattery(10) }, []string{"on1", "on5", "on8", "off1"}},
-		{"low 15: boundary", func(q q) q { return q.WithLowBattery(15) }, []string{"on1", "on5", "on6", "on8", "off1"}},
-		{"low 19", func(q q) q { return q.WithLowBattery(19) }, []string{"on1", "on5", "on6", "on8", "off1"}},
-		{"low 20: one bar", func(q q) q { return q.WithLowBattery(20) }, []string{"on1", "on2", "on5", "on6", "on8", "off1"}},
-		{"low 50", func(q q) q { return q.WithLowBattery(50) }, []string{"on1", "on2", "on3", "on5", "on6", "on8", "off1"}},
-		{"low 99: five bars is 100 %", func(q q) q { return q.WithLowBattery(99) }, []string{"on1", "on2", "on3", "on5", "on6", "on8", "off1"}},
-		{"low 100: unknown never", func(q q) q { return q.WithLowBattery(100) },
+		{"low 0", func(q q) q { return q.WithLowBattery(model.LowAt(0)) }, []string{"on5"}},
+		{"low 5: 5 bars win over 5 %", func(q q) q { return q.WithLowBattery(model.LowAt(5)) }, []string{"on5", "off1"}},
+		{"low 10: one bar is 10 %", func(q q) q { return q.WithLowBattery(model.LowAt(10)) }, []string{"on1", "on2", "on3", "on5", "off1"}},
+		{"low 15: boundary", func(q q) q { return q.WithLowBattery(model.LowAt(15)) }, []string{"on1", "on2", "on3", "on5", "on6", "off1"}},
+		{"low 19", func(q q) q { return q.WithLowBattery(model.LowAt(19)) }, []string{"on1", "on2", "on3", "on5", "on6", "off1"}},
+		{"low 20", func(q q) q { return q.WithLowBattery(model.LowAt(20)) }, []string{"on1", "on2", "on3", "on5", "on6", "off1"}},
+		{"low 50", func(q q) q { return q.WithLowBattery(model.LowAt(50)) }, []string{"on1", "on2", "on3", "on5", "on6", "off1"}},
+		{"low 99: five bars is 100 %", func(q q) q { return q.WithLowBattery(model.LowAt(99)) }, []string{"on1", "on2", "on3", "on5", "on6", "off1"}},
+		{"low 100: unknown never", func(q q) q { return q.WithLowBattery(model.LowAt(100)) },
 			[]string{"on1", "on2", "on3", "on5", "on6", "on7", "on8", "off1", "off3"}},
 		{"silent 1m: never heard and old", func(q q) q { return q.Silent(time.Minute) },
 			[]string{"on2", "on3", "on4", "on5", "on6", "on7", "on8"}},
@@ -64,9 +64,9 @@ func TestTransmitterQuery(t *testing.T) {
 		{"silent 3h: only never heard", func(q q) q { return q.Silent(3 * time.Hour) }, []string{"on4", "on5", "on6", "on7", "on8"}},
 		{"on active receivers", func(q q) q { return q.OnActiveReceivers() },
 			[]string{"on1", "on2", "on3", "on4", "on5", "on6", "on7", "on8"}},
-		{"active and low 20", func(q q) q { return q.OnActiveReceivers().WithLowBattery(20) }, []string{"on1", "on2", "on5", "on6", "on8"}},
-		{"active, low 20, silent 1m", func(q q) q { return q.OnActiveReceivers().WithLowBattery(20).Silent(time.Minute) },
-			[]string{"on2", "on5", "on6", "on8"}},
+		{"active and low 20", func(q q) q { return q.OnActiveReceivers().WithLowBattery(model.LowAt(20)) }, []string{"on1", "on2", "on3", "on5", "on6"}},
+		{"active, low 20, silent 1m", func(q q) q { return q.OnActiveReceivers().WithLowBattery(model.LowAt(20)).Silent(time.Minute) },
+			[]string{"on2", "on3", "on5", "on6"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -231,7 +231,7 @@ func TestTransmittersUpdateBatteryAndEnsure(t *testing.T) {
 		t.Errorf("unknown battery not stored as NULL")
 	}
 	// An unknown battery is not low even at 100 %.
-	low, err := e.St.Transmitters.Query().WithLowBattery(100).List(e.Ctx)
+	low, err := e.St.Transmitters.Query().WithLowBattery(model.LowAt(100)).List(e.Ctx)
 	must(t, err)
 	if len(low) != 0 {
 		t.Errorf("unknown battery counted low: %+v", low[0])

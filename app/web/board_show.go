@@ -94,7 +94,7 @@ func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) 
 			continue
 		}
 		data.Total++
-		if t.Status.NeedsAttention() {
+		if t.NeedsAttention() {
 			data.Attention++
 		}
 		if t.Status == model.StatusRxOffline {

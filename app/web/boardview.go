@@ -158,16 +158,11 @@ func (f *viewFilter) match(t *live.Tile) bool {
 	}
 	switch f.q.Status {
 	case filterAttention:
-		return t.Status.NeedsAttention() || t.Status == model.StatusAudioPeak && batteryLow(t)
+		return t.NeedsAttention()
 	case filterOffline:
 		return t.Status == model.StatusRxOffline
 	}
 	return true
-}
-
-func batteryLow(t *live.Tile) bool {
-	l := t.Battery.Level()
-	return l == model.StatusCritical || l == model.StatusReplace
 }
 
 // boardSlot is one place in the grid: a rendered tile, or a blank spacer of

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"micboard/app/live"
+	"micboard/app/model"
 )
 
 // chart is a small inline SVG line chart of one value over the last 30
@@ -31,13 +32,8 @@ const (
 // historyCharts draws battery, RF and audio from a channel's history.
 func historyCharts(pts []live.Point, now time.Time) []chart {
 	battery := func(p live.Point) (float64, bool) {
-		switch {
-		case p.BatteryPct != nil:
-			return float64(*p.BatteryPct), true
-		case p.BatteryBars != nil:
-			return float64(*p.BatteryBars) * 20, true
-		}
-		return 0, false
+		pct, ok := model.Battery{Bars: p.BatteryBars, Percent: p.BatteryPct}.PercentLeft()
+		return float64(pct), ok
 	}
 	rf := func(p live.Point) (float64, bool) {
 		if p.RFDBm == nil {

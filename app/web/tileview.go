@@ -89,9 +89,13 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	colour := t.Status
 	if t.Status == model.StatusAudioPeak {
 		v.Peak = true
-		colour = model.DeriveStatus(model.StatusInput{
-			Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery, LastHeard: t.LastHeard,
-		})
+		colour = t.Base
+		if colour == "" { // a snapshot made outside the board
+			colour = model.DeriveHealth(model.StatusInput{
+				Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery, LastHeard: t.LastHeard,
+				NoBattery: !t.DeviceType.ReportsBattery(),
+			}).Base
+		}
 	}
 	st := statusStyle[colour]
 	if st.Class == "" {
@@ -236,30 +240,10 @@ func withoutLabels(line string) string {
 	return b.String()
 }
 
-// batteryBars gives the bars to light: the device's bars, else bars from
-// percent on the same thresholds as the status (PROTOCOLS.md §3), so a pack
-// at 60 % never shows the three bars that mean "replace".
-func batteryBars(b model.Battery) (int, bool) {
-	if b.Bars != nil {
-		return *b.Bars, true
-	}
-	if b.Percent == nil {
-		return 0, false
-	}
-	switch p := *b.Percent; {
-	case p > 75:
-		return 5, true
-	case p > 50:
-		return 4, true
-	case p > 25:
-		return 3, true
-	case p > 10:
-		return 2, true
-	case p > 0:
-		return 1, true
-	}
-	return 0, true
-}
+// batteryBars gives the bars to light (model.Battery.BarsLeft): the
+// device's bars, else the band its percent falls in on the status's own
+// thresholds, so a pack at 60 % never shows the three bars of "replace".
+func batteryBars(b model.Battery) (int, bool) { return b.BarsLeft() }
 
 func batteryText(t *live.Tile, b model.Battery) string {
 	switch {

@@ -1,0 +1,129 @@
+package model
+
+// Battery is a battery reading; nil fields are unknown.
+type Battery struct {
+	Bars    *int
+	Percent *int
+	Minutes *int
+}
+
+// Known reports whether any battery figure is known.
+func (b Battery) Known() bool { return b.Bars != nil || b.Percent != nil || b.Minutes != nil }
+
+// BarPercents is the charge n bars stand for: the top of the band that
+// PROTOCOLS.md §3 grades (2 bars is ≤ 25 % and critical, 3 bars ≤ 50 % and
+// replace). The tile, the store's queries, the charts and the alert rules
+// all convert bars with this one table.
+var BarPercents = [6]int{0, 10, 25, 50, 75, 100}
+
+// PercentLeft is the charge in percent: from the bars where the device gives
+// bars (PROTOCOLS.md §3 grades by them first), else the device's percent.
+func (b Battery) PercentLeft() (int, bool) {
+	if b.Bars != nil {
+		n := min(max(*b.Bars, 0), len(BarPercents)-1)
+		return BarPercents[n], true
+	}
+	if b.Percent != nil {
+		return *b.Percent, true
+	}
+	return 0, false
+}
+
+// BarsLeft is the bars to light: the device's own, else the band its percent
+// falls in (the inverse of BarPercents), so a pack at 60 % never lights the
+// three bars that mean "replace".
+func (b Battery) BarsLeft() (int, bool) {
+	if b.Bars != nil {
+		return *b.Bars, true
+	}
+	if b.Percent == nil {
+		return 0, false
+	}
+	for n, top := range BarPercents {
+		if *b.Percent <= top {
+			return n, true
+		}
+	}
+	return len(BarPercents) - 1, true
+}
+
+// BatteryThresholds grade a battery. A percent threshold applies to
+// PercentLeft; a minutes threshold to the runtime left where the device
+// reports one, and 0 means none.
+type BatteryThresholds struct {
+	LowPercent      int
+	CriticalPercent int
+	LowMinutes      int
+	CriticalMinutes int
+}
+
+// StatusThresholds are the board's (PROTOCOLS.md §3): ≤ 25 % or ≤ 30 min is
+// CRITICAL, ≤ 50 % REPLACE.
+var StatusThresholds = BatteryThresholds{LowPercent: 50, CriticalPercent: 25, CriticalMinutes: 30}
+
+// AlertThresholds are the alert rules' defaults: low at 20 % or 30 min,
+// critical at 10 % or 15 min; an assignment may set its own.
+var AlertThresholds = BatteryThresholds{LowPercent: 20, CriticalPercent: 10, LowMinutes: 30, CriticalMinutes: 15}
+
+// LowAt is a percent threshold alone: "at or below percent".
+func LowAt(percent int) BatteryThresholds { return BatteryThresholds{LowPercent: percent} }
+
+// AnyLow returns the loosest percent and minutes that grade at least low
+// (minutes 0: none), for queries that select what Grade calls low or worse.
+func (th BatteryThresholds) AnyLow() (percent, minutes int) {
+	return max(th.LowPercent, th.CriticalPercent), max(th.LowMinutes, th.CriticalMinutes)
+}
+
+// Grade is how a battery stands against thresholds.
+type Grade int
+
+// Grades, best first; GradeUnknown when the device gives no figure.
+const (
+	GradeUnknown Grade = iota
+	GradeGood
+	GradeLow
+	GradeCritical
+)
+
+func (g Grade) String() string {
+	switch g {
+	case GradeGood:
+		return "good"
+	case GradeLow:
+		return "low"
+	case GradeCritical:
+		return "critical"
+	}
+	return "unknown"
+}
+
+// Grade grades the battery: critical when the percent left or the minutes
+// left is at or below its critical threshold, low likewise, else good.
+func (b Battery) Grade(th BatteryThresholds) Grade {
+	pct, havePct := b.PercentLeft()
+	if !havePct && b.Minutes == nil {
+		return GradeUnknown
+	}
+	atMost := func(v *int, limit int) bool { return v != nil && limit > 0 && *v <= limit }
+	switch {
+	case havePct && pct <= th.CriticalPercent, atMost(b.Minutes, th.CriticalMinutes):
+		return GradeCritical
+	case havePct && pct <= th.LowPercent, atMost(b.Minutes, th.LowMinutes):
+		return GradeLow
+	}
+	return GradeGood
+}
+
+// Level grades a known battery for the board: CRITICAL, REPLACE or GOOD
+// under StatusThresholds, "" when nothing is known.
+func (b Battery) Level() Status {
+	switch b.Grade(StatusThresholds) {
+	case GradeCritical:
+		return StatusCritical
+	case GradeLow:
+		return StatusReplace
+	case GradeGood:
+		return StatusGood
+	}
+	return ""
+}
