@@ -2,9 +2,7 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -27,15 +25,13 @@ const (
 //
 // Keys are "group:rest"; the group names the hit-rate line in Stats.
 func Load[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(context.Context) (T, error), tags ...string) (T, error) {
-	var v T
-	raw, err := c.get(ctx, key)
+	v, err := getValue[T](ctx, c, key)
 	if err == nil {
-		if err := json.Unmarshal([]byte(raw), &v); err == nil {
-			c.stats.hit(key)
-			return v, nil
-		}
-		// An entry of an older shape: load it again and overwrite it.
+		c.stats.hit(key)
+		return v, nil
 	}
+	// A miss, an unavailable store, or an entry of an older shape: load it
+	// again (and overwrite it).
 	c.stats.miss(key)
 	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrUnavailable) {
 		c.log.DebugContext(ctx, "cache read failed; loading from source", "key", key, "err", err)
@@ -49,14 +45,12 @@ func Load[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, l
 			return nil, err
 		}
 		mine = v
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("cache encode %s: %w", key, err)
-		}
-		if err := c.set(ctx, key, string(b), ttl, tags); err != nil && !errors.Is(err, ErrUnavailable) {
+		if err := setValue(ctx, c, key, v, ttl, tags); err != nil && !errors.Is(err, ErrUnavailable) {
 			c.log.DebugContext(ctx, "cache write failed", "key", key, "err", err)
 		}
-		return b, nil
+		// The leader returns v itself; followers share a copy of it that
+		// nobody changes, and each takes a copy of that.
+		return clone(v), nil
 	})
 	if err != nil {
 		return v, err
@@ -64,8 +58,6 @@ func Load[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, l
 	if leader {
 		return mine, nil
 	}
-	if err := json.Unmarshal(res.([]byte), &v); err != nil {
-		return v, fmt.Errorf("cache decode %s: %w", key, err)
-	}
-	return v, nil
+	// Followers get copies of the leader's answer, not the answer itself.
+	return clone(res.(T)), nil
 }

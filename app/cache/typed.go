@@ -2,8 +2,6 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -14,7 +12,8 @@ import (
 //		return st.Receivers.ByID(ctx, id)
 //	})
 //
-// Values travel as JSON, so only exported fields survive a round trip.
+// Values travel as MessagePack in Redis, so only exported fields survive a
+// round trip; the memory store deep-copies exported fields the same way.
 type Typed[T any] struct {
 	c     *Cache
 	group string
@@ -31,24 +30,12 @@ func (t *Typed[T]) key(k string) string { return t.group + ":" + k }
 
 // Get returns the cached value, or ErrMiss.
 func (t *Typed[T]) Get(ctx context.Context, key string) (T, error) {
-	var v T
-	raw, err := t.c.get(ctx, t.key(key))
-	if err != nil {
-		return v, err
-	}
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
-		return v, fmt.Errorf("cache decode %s: %w", t.key(key), err)
-	}
-	return v, nil
+	return getValue[T](ctx, t.c, t.key(key))
 }
 
 // Set stores v under key; tags let InvalidateTags drop it with others.
 func (t *Typed[T]) Set(ctx context.Context, key string, v T, tags ...string) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("cache encode %s: %w", t.key(key), err)
-	}
-	return t.c.set(ctx, t.key(key), string(b), t.ttl, tags)
+	return setValue(ctx, t.c, t.key(key), v, t.ttl, tags)
 }
 
 // Delete drops key.
