@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"micboard/app/secret"
 )
 
 // Config holds every setting Micboard reads from the environment.
@@ -23,6 +25,9 @@ type Config struct {
 	LogLevel      slog.Level
 	MeterRate     time.Duration
 	PublicBoard   bool
+	// SecretKey seals receiver passwords in the database (nil: none can be
+	// stored). Its String never shows the key.
+	SecretKey *secret.Key
 
 	// SessionIdle ends a login unused for this long; SessionMaxAge ends any
 	// login this long after it began, used or not.
@@ -54,6 +59,7 @@ var Vars = []Var{
 	{"MICBOARD_LISTEN", ":8058", "address the web server listens on (host:port)"},
 	{"MICBOARD_REDIS_URL", "", "Redis URL for the shared cache (empty: in-memory cache)"},
 	{"MICBOARD_SESSION_SECRET", "", "secret that signs login cookies, at least 32 bytes (empty: a random one per start, logins do not survive a restart)"},
+	{"MICBOARD_SECRET_KEY", "", "32 random bytes as base64 or hex (openssl rand -base64 32) that encrypt receiver passwords (Sennheiser SSCv2) in the database; without it no password can be stored"},
 	{"MICBOARD_SESSION_IDLE", "12h", "a login ends after this long without a request (5m to 720h)"},
 	{"MICBOARD_SESSION_MAX_AGE", "168h", "a login ends this long after it began, in use or not (1h to 8760h)"},
 	{"MICBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -131,6 +137,14 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
 		bad("MICBOARD_SESSION_SECRET", "(hidden)", "must be at least 32 bytes")
+	}
+	if v := get("MICBOARD_SECRET_KEY"); v != "" {
+		// The value is never echoed: it decrypts every stored password.
+		if k, err := secret.ParseKey(v); err != nil {
+			bad("MICBOARD_SECRET_KEY", "(hidden)", err.Error())
+		} else {
+			c.SecretKey = k
+		}
 	}
 	c.SessionIdle = durationIn(get, bad, "MICBOARD_SESSION_IDLE", 5*time.Minute, 720*time.Hour)
 	c.SessionMaxAge = durationIn(get, bad, "MICBOARD_SESSION_MAX_AGE", time.Hour, 8760*time.Hour)
