@@ -86,3 +86,6 @@ func (c *countedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
 }
+
+// NetConn returns the connection underneath, for socket options.
+func (c *countedConn) NetConn() net.Conn { return c.Conn }

@@ -106,7 +106,7 @@ func (s *Server) streamMiddleware() []echo.MiddlewareFunc {
 	if limit <= 0 {
 		limit = defaultMaxStreams
 	}
-	return []echo.MiddlewareFunc{middleware.StreamLimit(limit, streamRetryAfter), middleware.LongLived()}
+	return []echo.MiddlewareFunc{middleware.StreamLimit(limit, streamRetryAfter), middleware.LongLived(), streamSocket()}
 }
 
 // Kiosk token guessing: a client gets kioskGuessBurst wrong tokens, then
