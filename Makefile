@@ -14,7 +14,6 @@ NPM      ?= npm
 BIN      := bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-URL      := http://localhost:8058/
 
 TAILWIND := node_modules/.bin/tailwindcss
 CSS_IN   := static/css/input.css
@@ -59,8 +58,7 @@ build: ## build bin/micboard (and bin/micsim when cmd/micsim exists)
 migrate: build ## create the database if missing and apply the migrations
 	$(BIN)/micboard migrate
 
-run: deps assets db build migrate ## set everything up and serve on :8058 (with the demo fleet when supported)
-	@echo "Micboard: $(URL)"
+run: deps assets db build migrate ## set everything up and serve on :8058 (with the demo fleet); serve prints the address it really serves
 	@if $(BIN)/micboard serve --help 2>&1 | grep -q -- '--demo'; then \
 		exec $(BIN)/micboard serve --demo; \
 	else \

@@ -13,9 +13,12 @@ import (
 	"micboard/app/store"
 )
 
-// demoModels make a small mixed fleet: 4 + 2 + 2 + 4 = 12 channels across
-// Shure ULX-D, Axient Digital, SLX-D and Sennheiser EW-DX.
-var demoModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4"}
+// demoModels make a mixed fleet with one receiver of each family Micboard
+// finds by address alone: Shure ULX-D, Axient Digital, SLX-D, QLX-D,
+// SLX-D+, UHF-R and a PSM1000 in-ear transmitter; Sennheiser EW-DX and
+// Digital 6000. (An ew G4 is told apart by its fixed port, 53212, which a
+// demo on loopback cannot promise.)
+var demoModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4", "qlxd4", "slxd4qplus", "ur4d", "p10t", "em6000"}
 
 // demoBasePort is fixed so a restarted demo finds its receivers again
 // instead of registering new ones.
@@ -24,10 +27,18 @@ const demoBasePort = 42100
 // startDemo runs the simulated fleet in-process on loopback, registers each
 // receiver from its own answers and puts a performer on every channel.
 func startDemo(ctx context.Context, st *store.Store, basePort int, log *slog.Logger) (*sim.Fleet, error) {
-	fleet, err := sim.StartFleet(sim.FleetConfig{
+	cfg := sim.FleetConfig{
 		Receivers: len(demoModels), Models: demoModels, Host: "127.0.0.1", BasePort: basePort,
 		Scenario: "show", Seed: 2026, Logger: log.With("component", "demo"),
-	})
+	}
+	fleet, err := sim.StartFleet(cfg)
+	if err != nil && basePort != 0 {
+		// Another demo holds the ports: take free ones, so two demos can
+		// run side by side (this one registers its receivers anew).
+		log.Warn("demo ports taken; using free ports", "base", basePort, "err", err)
+		cfg.BasePort = 0
+		fleet, err = sim.StartFleet(cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start demo fleet: %w", err)
 	}

@@ -159,6 +159,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ln, err := web.Listen(ctx, cfg.Listen)
+	if err != nil && demo && !listenChosen() {
+		// A demo beside another one: take a free port on the same host and
+		// say which, rather than refuse to start.
+		host, _, _ := net.SplitHostPort(cfg.Listen)
+		ln, err = web.Listen(ctx, net.JoinHostPort(host, "0"))
+	}
 	if err != nil {
 		return err
 	}
@@ -181,6 +187,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// The address really served, on stdout, for people and scripts
+	// (make run prints nothing of its own).
+	fmt.Fprintf(stdout, "Micboard: %s\n", browseURL(ln.Addr()))
 	log.Info("micboard serving", "url", browseURL(ln.Addr()), "version", version,
 		"database", db.Redact(cfg.DatabaseURL), "cache", c.Kind(), "demo", demo)
 	if err := srv.Serve(ctx, ln); err != nil {
@@ -195,9 +204,10 @@ const serveUsage = `Usage: micboard serve [--demo]
 Migrates the database, watches every active receiver and serves the web app
 until SIGINT or SIGTERM.
 
-  --demo             also run a small simulated fleet (Shure ULX-D, Axient
-                     Digital, SLX-D and Sennheiser EW-DX, 12 channels) on
-                     loopback and register it
+  --demo             also run a simulated fleet (one receiver of each Shure and
+                     Sennheiser family) on loopback and register it; when
+                     its ports or :8058 are taken (another demo), it picks
+                     free ones and prints the address it serves
   --demo-port PORT   first port of the demo fleet (default 42100; 0 picks free
                      ports, which registers new receivers on every start)
 `
@@ -296,6 +306,12 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// listenChosen reports whether the listen address was set on purpose.
+func listenChosen() bool {
+	v, ok := os.LookupEnv("MICBOARD_LISTEN")
+	return ok && strings.TrimSpace(v) != ""
 }
 
 // oneLine keeps an error on a single line of stderr.
