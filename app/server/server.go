@@ -33,6 +33,10 @@ type Options struct {
 	Monitor monitor.Options
 	// Persist overrides how often the board is written (zero: defaults).
 	Persist live.Persister
+	// Timeouts bound each part of an HTTP request (zero fields:
+	// web.DefaultTimeouts); fault tests tighten them to watch abusive
+	// connections end without waiting minutes.
+	Timeouts web.Timeouts
 }
 
 // Server is one Micboard instance.
@@ -55,7 +59,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := board.Load(ctx, st); err != nil {
 		return nil, err
 	}
-	w, err := web.New(web.Deps{Config: o.Config, DB: o.DB, Logger: o.Logger, Cache: o.Cache, Version: o.Version, Board: board, Store: st})
+	w, err := web.New(web.Deps{Config: o.Config, DB: o.DB, Logger: o.Logger, Cache: o.Cache, Version: o.Version, Board: board, Store: st, Timeouts: o.Timeouts})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package server_test
+
+// raceNote marks memory figures taken under the race detector.
+const raceNote = ""
