@@ -44,6 +44,12 @@ type Config struct {
 	// PprofListen is where Go's profiler is served ("": off).
 	PprofListen      string
 	PprofAllowRemote bool
+
+	// SlowRequest is how long a request may take before it is logged at
+	// WARN (0: never).
+	SlowRequest time.Duration
+	// MetricsPublic lets anyone read GET /metrics.
+	MetricsPublic bool
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -70,6 +76,8 @@ var Vars = []Var{
 	{"MICBOARD_MAX_STREAMS", "5000", "live board streams one instance serves at once; past it streams answer 503"},
 	{"MICBOARD_PPROF_LISTEN", "", "host:port to serve Go's profiler (/debug/pprof/) on, loopback only unless allowed (empty: off)"},
 	{"MICBOARD_PPROF_ALLOW_REMOTE", "false", "true lets MICBOARD_PPROF_LISTEN bind a non-loopback address"},
+	{"MICBOARD_SLOW_REQUEST", "1s", "a request that takes longer is logged at WARN (0 to 1h; 0: never)"},
+	{"MICBOARD_METRICS_PUBLIC", "false", "true lets anyone read GET /metrics (Prometheus); otherwise only an admin"},
 }
 
 // FieldError names the variable that holds a bad value.
@@ -188,6 +196,18 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		if why := checkPprofListen(c.PprofListen, c.PprofAllowRemote); why != "" {
 			bad("MICBOARD_PPROF_LISTEN", c.PprofListen, why)
 		}
+	}
+	slow := get("MICBOARD_SLOW_REQUEST")
+	if d, err := time.ParseDuration(slow); err != nil || d < 0 || d > time.Hour {
+		bad("MICBOARD_SLOW_REQUEST", slow, "want a duration from 0 to 1h, such as 1s or 500ms")
+	} else {
+		c.SlowRequest = d
+	}
+	metricsPublic := get("MICBOARD_METRICS_PUBLIC")
+	if b, err := strconv.ParseBool(metricsPublic); err != nil {
+		bad("MICBOARD_METRICS_PUBLIC", metricsPublic, "want true or false")
+	} else {
+		c.MetricsPublic = b
 	}
 	if len(errs) > 0 {
 		return Config{}, errs
