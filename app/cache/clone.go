@@ -16,7 +16,7 @@ func clone[T any](v T) T {
 		return v
 	}
 	var out T
-	reflect.ValueOf(&out).Elem().Set(deepCopy(rv))
+	copyInto(reflect.ValueOf(&out).Elem(), rv)
 	return out
 }
 
@@ -70,55 +70,69 @@ func deepFields(t reflect.Type) []int {
 	return idx
 }
 
-func deepCopy(v reflect.Value) reflect.Value {
-	switch v.Kind() {
+// copyInto writes a deep copy of src into dst, which is settable and of
+// the same type, allocating as little as it can: the structs a slice of
+// pointers points at come from one array.
+func copyInto(dst, src reflect.Value) {
+	switch src.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return v
+		if src.IsNil() {
+			dst.Set(src)
+			return
 		}
-		n := reflect.New(v.Type().Elem())
-		n.Elem().Set(deepCopy(v.Elem()))
-		return n
-	case reflect.Slice:
-		if v.IsNil() {
-			return v
-		}
-		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		if !needsDeep(v.Type().Elem()) {
-			reflect.Copy(n, v)
-			return n
-		}
-		for i := range v.Len() {
-			n.Index(i).Set(deepCopy(v.Index(i)))
-		}
-		return n
-	case reflect.Map:
-		if v.IsNil() {
-			return v
-		}
-		n := reflect.MakeMapWithSize(v.Type(), v.Len())
-		iter := v.MapRange()
-		for iter.Next() {
-			n.SetMapIndex(deepCopy(iter.Key()), deepCopy(iter.Value()))
-		}
-		return n
+		n := reflect.New(src.Type().Elem())
+		copyInto(n.Elem(), src.Elem())
+		dst.Set(n)
 	case reflect.Struct:
-		fields := deepFields(v.Type())
-		if len(fields) == 0 {
-			return v
+		dst.Set(src)
+		for _, i := range deepFields(src.Type()) {
+			copyInto(dst.Field(i), src.Field(i))
 		}
-		n := reflect.New(v.Type()).Elem()
-		n.Set(v)
-		for _, i := range fields {
-			n.Field(i).Set(deepCopy(v.Field(i)))
+	case reflect.Slice:
+		if src.IsNil() {
+			dst.Set(src)
+			return
 		}
-		return n
+		n := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		et := src.Type().Elem()
+		switch {
+		case !needsDeep(et):
+			reflect.Copy(n, src)
+		case et.Kind() == reflect.Pointer && et.Elem().Kind() == reflect.Struct:
+			back := reflect.MakeSlice(reflect.SliceOf(et.Elem()), src.Len(), src.Len())
+			for i := range src.Len() {
+				if e := src.Index(i); !e.IsNil() {
+					b := back.Index(i)
+					copyInto(b, e.Elem())
+					n.Index(i).Set(b.Addr())
+				}
+			}
+		default:
+			for i := range src.Len() {
+				copyInto(n.Index(i), src.Index(i))
+			}
+		}
+		dst.Set(n)
+	case reflect.Map:
+		if src.IsNil() {
+			dst.Set(src)
+			return
+		}
+		n := reflect.MakeMapWithSize(src.Type(), src.Len())
+		kt, vt := src.Type().Key(), src.Type().Elem()
+		iter := src.MapRange()
+		for iter.Next() {
+			k, v := reflect.New(kt).Elem(), reflect.New(vt).Elem()
+			copyInto(k, iter.Key())
+			copyInto(v, iter.Value())
+			n.SetMapIndex(k, v)
+		}
+		dst.Set(n)
 	case reflect.Array:
-		n := reflect.New(v.Type()).Elem()
-		for i := range v.Len() {
-			n.Index(i).Set(deepCopy(v.Index(i)))
+		for i := range src.Len() {
+			copyInto(dst.Index(i), src.Index(i))
 		}
-		return n
+	default:
+		dst.Set(src)
 	}
-	return v
 }
