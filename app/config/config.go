@@ -50,6 +50,14 @@ type Config struct {
 	SlowRequest time.Duration
 	// MetricsPublic lets anyone read GET /metrics.
 	MetricsPublic bool
+
+	// SMTPURL and SMTPFrom send alert mail ("": no mail); MQTTURL publishes
+	// alerts and channel states ("": no MQTT); AlertRepeat is the least time
+	// between two alerts of one kind on one channel.
+	SMTPURL     string
+	SMTPFrom    string
+	MQTTURL     string
+	AlertRepeat time.Duration
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -78,6 +86,10 @@ var Vars = []Var{
 	{"MICBOARD_PPROF_ALLOW_REMOTE", "false", "true lets MICBOARD_PPROF_LISTEN bind a non-loopback address"},
 	{"MICBOARD_SLOW_REQUEST", "1s", "a request that takes longer is logged at WARN (0 to 1h; 0: never)"},
 	{"MICBOARD_METRICS_PUBLIC", "false", "true lets anyone read GET /metrics (Prometheus); otherwise only an admin"},
+	{"MICBOARD_SMTP_URL", "", "mail server for alert e-mail, smtp://[user:password@]host[:port] (empty: no e-mail)"},
+	{"MICBOARD_SMTP_FROM", "", "sender of alert e-mail, e.g. Micboard <micboard@example.org> (needed with MICBOARD_SMTP_URL)"},
+	{"MICBOARD_MQTT_URL", "", "MQTT broker for alerts and channel states, mqtt://host[:port] (empty: no MQTT)"},
+	{"MICBOARD_ALERT_REPEAT", "5m", "least time between two alerts of one kind on one channel (10s to 24h)"},
 }
 
 // FieldError names the variable that holds a bad value.
@@ -209,6 +221,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	} else {
 		c.MetricsPublic = b
 	}
+	parseAlerting(&c, get, bad)
 	if len(errs) > 0 {
 		return Config{}, errs
 	}

@@ -228,6 +228,7 @@ type Assignment struct {
 	Notes       string   `bun:"notes,notnull"`
 	Active      bool     `bun:"active,notnull"`
 	AlertFlags
+	AlertLimits
 	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"micboard/app/alert"
 	"micboard/app/cache"
 	"micboard/app/config"
 	"micboard/app/live"
@@ -37,6 +38,9 @@ type Options struct {
 	// web.DefaultTimeouts); fault tests tighten them to watch abusive
 	// connections end without waiting minutes.
 	Timeouts web.Timeouts
+	// Alerts overrides the alerting's rules and delivery timings; where
+	// mail and MQTT go comes from Config.
+	Alerts alert.SystemOptions
 }
 
 // Server is one Micboard instance.
@@ -44,6 +48,8 @@ type Server struct {
 	Board *live.Board
 	Store *store.Store
 	Web   *web.Server
+	// Alerts raises alerts on the board's changes and delivers them.
+	Alerts *alert.System
 
 	opts Options
 	log  *slog.Logger
@@ -63,7 +69,18 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Board: board, Store: st, Web: w, opts: o, log: o.Logger}, nil
+	ao := o.Alerts
+	ao.Board, ao.Store, ao.Logger = board, st, o.Logger
+	ao.SMTPURL, ao.SMTPFrom, ao.MQTTURL = o.Config.SMTPURL, o.Config.SMTPFrom, o.Config.MQTTURL
+	if ao.Rules.Repeat == 0 {
+		ao.Rules.Repeat = o.Config.AlertRepeat
+	}
+	alerts, err := alert.NewSystem(ao)
+	if err != nil {
+		return nil, err
+	}
+	w.AttachAlerts(alerts)
+	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, opts: o, log: o.Logger}, nil
 }
 
 // Serve runs the monitor, the persister and the board clock, and serves
@@ -99,6 +116,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		disc.Run,
 		persister.Run,
 		s.Board.Run,
+		s.Alerts.Run,
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(bg) }()

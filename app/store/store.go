@@ -31,6 +31,12 @@ type Store struct {
 	BoardGroups       *BoardGroups
 	Kiosks            *Kiosks
 	AuditEvents       *AuditEvents
+
+	Alerts             *Alerts
+	AlertDeliveries    *AlertDeliveries
+	Webhooks           *Webhooks
+	AlertSubscriptions *AlertSubscriptions
+	PerformerLinks     *PerformerLinks
 }
 
 // New returns a Store over the connection pool that caches nothing
@@ -55,6 +61,12 @@ func newStore(db bun.IDB, rc *readCache) *Store {
 		BoardGroups:       &BoardGroups{db: db},
 		Kiosks:            &Kiosks{db: db},
 		AuditEvents:       &AuditEvents{db: db},
+
+		Alerts:             &Alerts{db: db},
+		AlertDeliveries:    &AlertDeliveries{db: db},
+		Webhooks:           &Webhooks{db: db},
+		AlertSubscriptions: &AlertSubscriptions{db: db},
+		PerformerLinks:     &PerformerLinks{db: db},
 	}
 }
 

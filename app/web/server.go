@@ -19,6 +19,7 @@ import (
 	echomw "github.com/labstack/echo/v4/middleware"
 	"github.com/uptrace/bun"
 
+	"micboard/app/alert"
 	"micboard/app/cache"
 	"micboard/app/config"
 	"micboard/app/live"
@@ -91,6 +92,7 @@ type Server struct {
 	tiles    tileCache
 	lastGood lastGoodAnswers // database answers pages fall back on
 	streams  streamHub
+	alerts   *alert.System // nil: no alerting (tests of the web alone)
 
 	channelPathPrefix string // "/channels/", from the route table
 

@@ -25,6 +25,8 @@ type streamHub struct {
 	mu      sync.Mutex
 	feeds   map[string]*viewFeed
 	cursor  uint64 // board version read up to
+	// alertSeq is the alert feed read up to (alerts.go).
+	alertSeq uint64
 	running bool
 	ticks   uint64
 	open    int // streams joined
@@ -107,6 +109,9 @@ func (h *streamHub) join(f *viewFilter, opts tileOptions, since uint64) (*viewFe
 	defer h.mu.Unlock()
 	if !h.running {
 		h.cursor = h.s.board.Version()
+		if h.s.alerts != nil {
+			h.alertSeq = h.s.alerts.Feed.Seq()
+		}
 		h.running = true
 		go h.run()
 	}
@@ -130,6 +135,7 @@ func (h *streamHub) join(f *viewFilter, opts tileOptions, since uint64) (*viewFe
 	if since != 0 {
 		feed.catchUp(h.s, &out, since, now)
 	}
+	h.s.activeAlerts(feed, &out)
 	appendEvent(&out, "ping", []byte(now.UTC().Format(time.RFC3339)))
 	return feed, sub, out.Bytes()
 }
@@ -210,10 +216,16 @@ func (h *streamHub) tick(now time.Time) bool {
 		})
 	}
 	ping := h.ticks%pingEveryTicks == 0
+	alerts := h.newAlertFrames()
 	lines := map[renderKey]string{} // meter lines shared by feeds with the same options
 	for _, feed := range h.feeds {
 		var out bytes.Buffer
 		feed.update(h.s, &out, ids, pending, tiles, complete, lines, now)
+		for _, a := range alerts {
+			if feed.shows(a) {
+				out.Write(a.frame)
+			}
+		}
 		if ping {
 			appendEvent(&out, "ping", []byte(now.UTC().Format(time.RFC3339)))
 		}

@@ -1,0 +1,190 @@
+package model
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// AlertKind is what an alert is about.
+type AlertKind string
+
+// Alert kinds.
+const (
+	AlertBatteryLow      AlertKind = "battery_low"
+	AlertBatteryCritical AlertKind = "battery_critical"
+	AlertRFLoss          AlertKind = "rf_loss"
+	AlertAudioLow        AlertKind = "audio_low"
+	AlertRxOffline       AlertKind = "rx_offline"
+	AlertTxOff           AlertKind = "tx_off"
+)
+
+// AlertKinds lists every kind.
+var AlertKinds = []AlertKind{AlertBatteryLow, AlertBatteryCritical, AlertRFLoss, AlertAudioLow, AlertRxOffline, AlertTxOff}
+
+// Valid reports a known kind.
+func (k AlertKind) Valid() bool {
+	for _, v := range AlertKinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Severity is the default severity of a kind.
+func (k AlertKind) Severity() AlertSeverity {
+	switch k {
+	case AlertBatteryCritical, AlertRFLoss, AlertRxOffline:
+		return SeverityCritical
+	}
+	return SeverityWarning
+}
+
+// AlertSeverity ranks an alert.
+type AlertSeverity string
+
+// Severities.
+const (
+	SeverityWarning  AlertSeverity = "warning"
+	SeverityCritical AlertSeverity = "critical"
+)
+
+// AlertState is where an alert stands in its lifecycle.
+type AlertState string
+
+// Alert states: open → acknowledged → resolved (or open → resolved).
+const (
+	AlertOpen         AlertState = "open"
+	AlertAcknowledged AlertState = "acknowledged"
+	AlertResolved     AlertState = "resolved"
+)
+
+// ResolvedAuto is who resolved an alert whose condition cleared.
+const ResolvedAuto = "auto"
+
+// Alert is one raised alert with its lifecycle.
+type Alert struct {
+	bun.BaseModel `bun:"table:alerts,alias:al"`
+
+	ID                 int64           `bun:"id,pk,autoincrement"`
+	Kind               AlertKind       `bun:"kind,notnull"`
+	Severity           AlertSeverity   `bun:"severity,notnull"`
+	State              AlertState      `bun:"state,notnull"`
+	ChannelID          *int64          `bun:"channel_id"`
+	ReceiverID         *int64          `bun:"receiver_id"`
+	Slot               string          `bun:"slot,notnull"`
+	ChannelName        string          `bun:"channel_name,notnull"`
+	Performer          string          `bun:"performer,notnull"`
+	ReceiverName       string          `bun:"receiver_name,notnull"`
+	Message            string          `bun:"message,notnull"`
+	Value              json.RawMessage `bun:"value,type:jsonb,notnull"`
+	OpenedAt           time.Time       `bun:"opened_at,notnull"`
+	AcknowledgedAt     *time.Time      `bun:"acknowledged_at"`
+	AcknowledgedBy     *int64          `bun:"acknowledged_by"`
+	AcknowledgedByName string          `bun:"acknowledged_by_name,notnull"`
+	ResolvedAt         *time.Time      `bun:"resolved_at"`
+	ResolvedBy         string          `bun:"resolved_by,notnull"`
+}
+
+// AlertEvent names a step of an alert's lifecycle, as deliveries carry it.
+type AlertEvent string
+
+// Alert events.
+const (
+	EventOpened       AlertEvent = "opened"
+	EventAcknowledged AlertEvent = "acknowledged"
+	EventResolved     AlertEvent = "resolved"
+)
+
+// AlertDelivery records one attempt to deliver an alert event.
+type AlertDelivery struct {
+	bun.BaseModel `bun:"table:alert_deliveries,alias:ad"`
+
+	ID      int64      `bun:"id,pk,autoincrement"`
+	AlertID int64      `bun:"alert_id,notnull"`
+	Event   AlertEvent `bun:"event,notnull"`
+	Sink    string     `bun:"sink,notnull"`
+	Target  string     `bun:"target,notnull"`
+	Attempt int        `bun:"attempt,notnull"`
+	OK      bool       `bun:"ok,notnull"`
+	Detail  string     `bun:"detail,notnull"`
+	At      time.Time  `bun:"at,notnull,default:current_timestamp"`
+}
+
+// Webhook is an HTTP endpoint that receives alert events, signed with its
+// secret.
+type Webhook struct {
+	bun.BaseModel `bun:"table:webhooks,alias:wh"`
+
+	ID        int64       `bun:"id,pk,autoincrement"`
+	URL       string      `bun:"url,notnull"`
+	Secret    string      `bun:"secret,notnull"`
+	Kinds     []AlertKind `bun:"kinds,array,notnull"`
+	Active    bool        `bun:"active,notnull"`
+	CreatedAt time.Time   `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt time.Time   `bun:"updated_at,notnull,default:current_timestamp"`
+}
+
+// Wants reports whether the webhook takes alerts of kind k (no kinds: all).
+func (w *Webhook) Wants(k AlertKind) bool {
+	if len(w.Kinds) == 0 {
+		return true
+	}
+	for _, v := range w.Kinds {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// AlertSubscription is a user who wants alerts by e-mail.
+type AlertSubscription struct {
+	bun.BaseModel `bun:"table:alert_subscriptions,alias:asub"`
+
+	UserID    int64     `bun:"user_id,pk"`
+	Email     string    `bun:"email,notnull"`
+	Enabled   bool      `bun:"enabled,notnull"`
+	UpdatedAt time.Time `bun:"updated_at,notnull,default:current_timestamp"`
+}
+
+// AlertLimits are an assignment's own thresholds; nil takes the default.
+type AlertLimits struct {
+	BatteryLowPercent      *int     `bun:"battery_low_percent"`
+	BatteryCriticalPercent *int     `bun:"battery_critical_percent"`
+	BatteryLowMinutes      *int     `bun:"battery_low_minutes"`
+	BatteryCriticalMinutes *int     `bun:"battery_critical_minutes"`
+	RFLossSeconds          *int     `bun:"rf_loss_seconds"`
+	AudioLowDBFS           *float64 `bun:"audio_low_dbfs"`
+}
+
+// Battery returns the battery thresholds with def filling what is unset.
+func (l AlertLimits) Battery(def BatteryThresholds) BatteryThresholds {
+	pick := func(v *int, d int) int {
+		if v != nil {
+			return *v
+		}
+		return d
+	}
+	return BatteryThresholds{
+		LowPercent: pick(l.BatteryLowPercent, def.LowPercent), CriticalPercent: pick(l.BatteryCriticalPercent, def.CriticalPercent),
+		LowMinutes: pick(l.BatteryLowMinutes, def.LowMinutes), CriticalMinutes: pick(l.BatteryCriticalMinutes, def.CriticalMinutes),
+	}
+}
+
+// PerformerLink is a performer's secret "my packs" link; only the token's
+// hash is stored.
+type PerformerLink struct {
+	bun.BaseModel `bun:"table:performer_links,alias:pl"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	PerformerID int64      `bun:"performer_id,notnull"`
+	TokenHash   []byte     `bun:"token_hash,notnull"`
+	RevokedAt   *time.Time `bun:"revoked_at"`
+	LastSeenAt  *time.Time `bun:"last_seen_at"`
+	CreatedAt   time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+
+	Performer *Performer `bun:"rel:belongs-to,join:performer_id=id"`
+}

@@ -1,0 +1,12 @@
+DROP TABLE performer_links;
+ALTER TABLE assignments
+    DROP COLUMN battery_low_percent,
+    DROP COLUMN battery_critical_percent,
+    DROP COLUMN battery_low_minutes,
+    DROP COLUMN battery_critical_minutes,
+    DROP COLUMN rf_loss_seconds,
+    DROP COLUMN audio_low_dbfs;
+DROP TABLE alert_subscriptions;
+DROP TABLE webhooks;
+DROP TABLE alert_deliveries;
+DROP TABLE alerts;
