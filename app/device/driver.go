@@ -63,7 +63,48 @@ type Config struct {
 	PingInterval time.Duration
 	// Logger receives the driver's logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	// Username and Password log in to devices that require it (Sennheiser
+	// SSCv2: user "api" and the third-party password set on the device).
+	// Password is a Secret so that printing or logging a Config never
+	// shows it.
+	Username string
+	Password Secret
+	// TLSFingerprint pins the device's certificate (hex SHA-256 of its DER
+	// encoding, as recorded when the receiver was added): a device that
+	// shows another certificate is refused. Empty accepts the certificate
+	// the device shows and reports it to OnCertificate.
+	TLSFingerprint string
+	// OnCertificate, when set, is called with the fingerprint of every
+	// certificate the device shows; `micboard receiver add` stores the
+	// first one (trust on first use).
+	OnCertificate func(fingerprint string)
 }
+
+// Secret is a string that never prints: fmt and slog show "[hidden]".
+// Use string(s) where the value itself is needed.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[hidden]"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue hides the value from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// ErrUnauthorized: the device refused the credentials (or needs some).
+var ErrUnauthorized = errors.New("device: login refused")
+
+// ErrCertificateChanged: the device showed a certificate other than the one
+// pinned when it was added.
+var ErrCertificateChanged = errors.New("device: TLS certificate changed")
 
 // WithDefaults fills zero fields with the shared defaults (the vendor fills
 // Port and LinkTimeout).

@@ -23,6 +23,11 @@ func init() {
 		if FamilyByDeviceType(cfg.Family) == FamilyEWG4 || (cfg.Family == "" && cfg.Port == G4Port) {
 			return NewG4(cfg)
 		}
+		// SSC v1 has no login: a password (or the HTTPS port) means the
+		// EW-DX firmware 4 API.
+		if cfg.Password != "" || cfg.Port == SSCv2Port {
+			return NewV2(cfg)
+		}
 		return New(cfg)
 	})
 }

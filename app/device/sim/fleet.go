@@ -22,7 +22,10 @@ type FleetConfig struct {
 	MaxClients int      // per Shure receiver, default 5
 	// MeterJitter: see ReceiverConfig.
 	MeterJitter float64
-	Logger      *slog.Logger
+	// Password is the third-party password of SSCv2 receivers (empty:
+	// DefaultSSCv2Password).
+	Password string
+	Logger   *slog.Logger
 }
 
 // Fleet is a set of simulated receivers driven by one scenario engine.
@@ -68,7 +71,7 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		}
 		r, err := newReceiver(ReceiverConfig{
 			Model: cfg.Models[i%len(cfg.Models)], Host: cfg.Host, Port: port, Seed: cfg.Seed, Index: i,
-			Clock: cfg.Clock, MaxClients: cfg.MaxClients, MeterJitter: cfg.MeterJitter, Logger: cfg.Logger,
+			Clock: cfg.Clock, MaxClients: cfg.MaxClients, MeterJitter: cfg.MeterJitter, Password: cfg.Password, Logger: cfg.Logger,
 		}, nm)
 		if err == nil {
 			err = r.start()

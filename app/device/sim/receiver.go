@@ -28,7 +28,7 @@ type Endpoint struct {
 	Vendor   string `json:"vendor"`   // "shure" or "sennheiser"
 	Model    string `json:"model"`    // "ULXD4Q", "AD4Q", "EW-DX EM 4"...
 	Code     string `json:"code"`     // micsim model code, e.g. "ulxd4q"
-	Protocol string `json:"protocol"` // "tcp" (Shure) or "udp" (SSC)
+	Protocol string `json:"protocol"` // "tcp" (Shure), "udp" (SSC) or "https" (SSCv2)
 	Host     string `json:"host"`
 	Port     int    `json:"port"`
 	Channels int    `json:"channels"`
@@ -58,7 +58,10 @@ type ReceiverConfig struct {
 	// Product overrides the product string the receiver answers (SSC
 	// /device/identity/product), to play a spelling Micboard may not list.
 	Product string
-	Logger  *slog.Logger
+	// Password is the third-party password ("api" user) of an SSCv2
+	// receiver; empty means DefaultSSCv2Password.
+	Password string
+	Logger   *slog.Logger
 }
 
 // sampled returns the channel as one meter sample sees it: with jitter, the
@@ -320,6 +323,12 @@ func newReceiver(cfg ReceiverConfig, nm *namer) (*Receiver, error) {
 	switch {
 	case spec.fam == famEWG4:
 		r.srv = newG4Server(r)
+	case spec.fam == famEWDXv2:
+		srv, err := newSSCv2Server(r, cfg.Password)
+		if err != nil {
+			return nil, err
+		}
+		r.srv = srv
 	case spec.vendor == VendorSennheiser:
 		r.srv = newSSCServer(r)
 	case shureDatagram(spec.fam):
@@ -365,7 +374,10 @@ func (r *Receiver) Endpoint() Endpoint {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	proto := "tcp"
-	if r.spec.vendor == VendorSennheiser || shureDatagram(r.spec.fam) {
+	switch {
+	case r.spec.fam == famEWDXv2:
+		proto = "https"
+	case r.spec.vendor == VendorSennheiser || shureDatagram(r.spec.fam):
 		proto = "udp"
 	}
 	return Endpoint{
