@@ -46,9 +46,10 @@ assets: deps ## copy htmx + its SSE extension into static/js, build the minified
 	@$(TAILWIND) -i $(CSS_IN) -o $(CSS_OUT) --minify 2>&1 | grep -v -e '^$$' -e '^Rebuilding' -e '^Done in' -e 'Browserslist' -e 'npx update-browserslist' -e 'Why you should' || true
 	@test -s $(CSS_OUT)
 
-db: ## make sure PostgreSQL answers on 127.0.0.1:5432 (installs and starts it if needed); Redis stays optional
+db: ## make sure PostgreSQL answers on 127.0.0.1:5432 and Mosquitto on 1883 (installs and starts them if needed); Redis stays optional
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-redis.sh
+	@bash scripts/ensure-mosquitto.sh
 
 build: ## build bin/micboard (and bin/micsim when cmd/micsim exists)
 	@mkdir -p $(BIN)
