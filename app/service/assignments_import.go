@@ -159,7 +159,6 @@ func PlanImport(ctx context.Context, st *store.Store, data []byte) (*ImportPlan,
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
 			return nil, importFileError("line %d is not valid CSV: %v", pe.Line, pe.Err)
@@ -167,6 +166,7 @@ func PlanImport(ctx context.Context, st *store.Store, data []byte) (*ImportPlan,
 		if err != nil {
 			return nil, importFileError("the file cannot be read as CSV: %v", err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(plan.Rows) >= MaxImportRows {
 			return nil, importFileError("at most %d rows in one file", MaxImportRows)
 		}

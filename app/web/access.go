@@ -88,6 +88,18 @@ var routeAccess = map[string]access{
 	RouteAdminUserEnable:   accessAdmin,
 	RouteAdminUserPassword: accessAdmin,
 	RouteAdminAudit:        accessAdmin,
+
+	RouteAdminPerformers:      accessOperator,
+	RouteAdminPerformerCreate: accessOperator,
+	RouteAdminPerformerUpdate: accessOperator,
+	RouteAdminAssignments:     accessOperator,
+	RouteAdminAssignmentNew:   accessOperator,
+	RouteAdminAssignmentEdit:  accessOperator,
+	RouteAdminAssignmentsBulk: accessOperator,
+	RouteAdminAssignmentsCSV:  accessOperator,
+	RouteAdminImport:          accessOperator,
+	RouteAdminImportPreview:   accessOperator,
+	RouteAdminImportConfirm:   accessOperator,
 }
 
 // tokenlessReads are GET routes that render no form: the CSRF middleware
