@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
 
@@ -53,7 +54,12 @@ type Server struct {
 
 	opts Options
 	log  *slog.Logger
+	mgr  atomic.Pointer[monitor.Manager]
 }
+
+// Monitor returns the monitor watching the receivers while Serve runs (nil
+// before).
+func (s *Server) Monitor() *monitor.Manager { return s.mgr.Load() }
 
 // New loads the board from the database and builds the web server.
 func New(ctx context.Context, o Options) (*Server, error) {
@@ -102,6 +108,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		mo.Logger = s.log.With("component", "monitor")
 	}
 	mgr := monitor.New(s.Store, s.Board, mo)
+	s.mgr.Store(mgr)
+	// The console stops and starts watching receivers and writes channel
+	// names through it.
+	s.Web.AttachDevices(mgr)
 	disc := monitor.NewDiscoverer(s.Store, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery")})
 	persister := &live.Persister{
 		Board: s.Board, Store: s.Store, Logger: s.log.With("component", "persist"),

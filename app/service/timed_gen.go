@@ -60,6 +60,21 @@ func (t *TimedAudit) Record(ctx context.Context, p1 Actor, p2 Change) (err error
 	return t.Audit.Record(ctx, p1, p2)
 }
 
+// TimedChannels is Channels with every call reported to an Observer.
+type TimedChannels struct {
+	*Channels
+	obs Observer
+}
+
+// TimeChannels wraps s so that each of its calls is reported to obs.
+func TimeChannels(s *Channels, obs Observer) *TimedChannels { return &TimedChannels{s, obs} }
+
+// Rename times Channels.Rename.
+func (t *TimedChannels) Rename(ctx context.Context, p1 Actor, p2 int64, p3 string, p4 NameWriter) (r0 *model.Channel, err error) {
+	defer t.obs.ObserveCall(ctx, "Channels.Rename", time.Now(), &err)
+	return t.Channels.Rename(ctx, p1, p2, p3, p4)
+}
+
 // TimedConnections is Connections with every call reported to an Observer.
 type TimedConnections struct {
 	*Connections
@@ -139,6 +154,18 @@ type TimedDevices struct {
 
 // TimeDevices wraps s so that each of its calls is reported to obs.
 func TimeDevices(s *Devices, obs Observer) *TimedDevices { return &TimedDevices{s, obs} }
+
+// BulkReceivers times Devices.BulkReceivers.
+func (t *TimedDevices) BulkReceivers(ctx context.Context, p1 Actor, p2 ReceiverBulkInput) (r0 *ReceiverBulkResult, err error) {
+	defer t.obs.ObserveCall(ctx, "Devices.BulkReceivers", time.Now(), &err)
+	return t.Devices.BulkReceivers(ctx, p1, p2)
+}
+
+// EditReceiver times Devices.EditReceiver.
+func (t *TimedDevices) EditReceiver(ctx context.Context, p1 Actor, p2 int64, p3 ReceiverEdit) (r0 bool, err error) {
+	defer t.obs.ObserveCall(ctx, "Devices.EditReceiver", time.Now(), &err)
+	return t.Devices.EditReceiver(ctx, p1, p2, p3)
+}
 
 // MarkInactive times Devices.MarkInactive.
 func (t *TimedDevices) MarkInactive(ctx context.Context, p1 ...int64) (r0 int, err error) {

@@ -108,6 +108,14 @@ func (q *ReceiverQuery) ByManufacturer(code string) *ReceiverQuery {
 	})
 }
 
+// Search keeps receivers whose name, host, model or serial contains text
+// (any case).
+func (q *ReceiverQuery) Search(text string) *ReceiverQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
+		return s.Where("strpos(lower(rx.name || ' ' || rx.host || ' ' || rx.model || ' ' || rx.serial), lower(?)) > 0", text)
+	})
+}
+
 // IDs keeps the given receivers.
 func (q *ReceiverQuery) IDs(ids ...int64) *ReceiverQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("rx.id IN (?)", bun.In(ids)) })
@@ -247,6 +255,38 @@ func (r *Receivers) findOne(ctx context.Context, what, where string, args ...any
 		return nil, wrap(err, "find receiver by %s", what)
 	}
 	return rx, nil
+}
+
+// Lock loads the given receivers with their manufacturer and locks their
+// rows until the transaction ends, so a bulk action decides on what it
+// changes. It reads the database itself, never the cache.
+func (r *Receivers) Lock(ctx context.Context, ids ...int64) ([]*model.Receiver, error) {
+	var out []*model.Receiver
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := r.db.NewSelect().Model(&out).Relation("Manufacturer").
+		Where("rx.id IN (?)", bun.In(ids)).OrderExpr("rx.id").For("UPDATE OF rx").Scan(ctx)
+	if err != nil {
+		return nil, wrap(err, "lock %d receivers", len(ids))
+	}
+	return out, nil
+}
+
+// ListIDs lists the ids of the matching receivers, ignoring paging: what "all
+// matching this filter" means to a bulk action.
+func (q *ReceiverQuery) ListIDs(ctx context.Context) ([]int64, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	var out []*model.Receiver
+	q2 := *q
+	q2.rels = nil
+	var ids []int64
+	if err := q2.build(&out).Column("rx.id").OrderExpr("rx.id").Scan(ctx, &ids); err != nil {
+		return nil, wrap(err, "list receiver ids")
+	}
+	return ids, nil
 }
 
 // Create inserts a receiver and fills its ID.

@@ -89,6 +89,14 @@ var routeAccess = map[string]access{
 	RouteAdminUserPassword: accessAdmin,
 	RouteAdminAudit:        accessAdmin,
 
+	// Device actions are an operator's; editing the inventory an admin's.
+	RouteAdminReceivers:       accessOperator,
+	RouteAdminReceiversEvents: accessOperator,
+	RouteAdminReceiversBulk:   accessOperator,
+	RouteAdminReceiverShow:    accessOperator,
+	RouteAdminReceiverSave:    accessAdmin,
+	RouteAdminChannelRename:   accessOperator,
+
 	RouteAdminPerformers:      accessOperator,
 	RouteAdminPerformerCreate: accessOperator,
 	RouteAdminPerformerUpdate: accessOperator,
@@ -107,6 +115,7 @@ var routeAccess = map[string]access{
 // or hours-long streams).
 var tokenlessReads = map[string]bool{
 	RouteHealthz: true, RouteReadyz: true, RouteStatic: true, RouteBoardEvents: true,
+	RouteAdminReceiversEvents: true,
 }
 
 // indexRoutes maps "METHOD /path" to each route's name (a HEAD route takes

@@ -15,7 +15,7 @@ type adminNavItem struct {
 // them; a section without a route is shown as coming.
 var adminSections = []adminNavItem{
 	{Label: "Overview", Route: RouteAdmin},
-	{Label: "Receivers"},
+	{Label: "Receivers", Route: RouteAdminReceivers},
 	{Label: "Channels"},
 	{Label: "Performers", Route: RouteAdminPerformers},
 	{Label: "Assignments", Route: RouteAdminAssignments},

@@ -39,6 +39,13 @@ const (
 	RouteAdminUserPassword = "admin.users.password"
 	RouteAdminAudit        = "admin.audit"
 
+	RouteAdminReceivers       = "admin.receivers"
+	RouteAdminReceiversEvents = "admin.receivers.events"
+	RouteAdminReceiversBulk   = "admin.receivers.bulk"
+	RouteAdminReceiverShow    = "admin.receivers.show"
+	RouteAdminReceiverSave    = "admin.receivers.save"
+	RouteAdminChannelRename   = "admin.channels.rename"
+
 	RouteAdminPerformers      = "admin.performers"
 	RouteAdminPerformerCreate = "admin.performers.create"
 	RouteAdminPerformerUpdate = "admin.performers.update"
@@ -96,6 +103,12 @@ func (s *Server) routes() {
 	e.POST("/admin/users/:id/enable", s.adminUserEnable).Name = RouteAdminUserEnable
 	e.POST("/admin/users/:id/password", s.adminUserPassword).Name = RouteAdminUserPassword
 	s.get("/admin/audit", s.adminAuditList).Name = RouteAdminAudit
+	s.get("/admin/receivers", s.adminReceiversList).Name = RouteAdminReceivers
+	s.get("/admin/receivers/events", s.adminReceiversEvents, stream...).Name = RouteAdminReceiversEvents
+	e.POST("/admin/receivers/bulk", s.adminReceiversBulk).Name = RouteAdminReceiversBulk
+	s.get("/admin/receivers/:id", s.adminReceiverShow).Name = RouteAdminReceiverShow
+	e.POST("/admin/receivers/:id", s.adminReceiverSave).Name = RouteAdminReceiverSave
+	e.POST("/admin/channels/:id/name", s.adminChannelRename).Name = RouteAdminChannelRename
 	s.get("/admin/performers", s.adminPerformersList).Name = RouteAdminPerformers
 	e.POST("/admin/performers", s.adminPerformerCreate).Name = RouteAdminPerformerCreate
 	e.POST("/admin/performers/:id", s.adminPerformerUpdate).Name = RouteAdminPerformerUpdate

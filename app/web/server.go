@@ -90,6 +90,7 @@ type Server struct {
 	limits   loginLimits
 	now      func() time.Time
 	tiles    tileCache
+	devAdmin deviceAdmin     // the console's device pages (admin_receivers.go)
 	lastGood lastGoodAnswers // database answers pages fall back on
 	streams  streamHub
 	alerts   *alert.System // nil: no alerting (tests of the web alone)
