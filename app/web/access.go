@@ -89,6 +89,23 @@ var routeAccess = map[string]access{
 	RouteAdminUserPassword: accessAdmin,
 	RouteAdminAudit:        accessAdmin,
 
+	RouteAdminPerformers:      accessOperator,
+	RouteAdminPerformerCreate: accessOperator,
+	RouteAdminPerformerUpdate: accessOperator,
+	RouteAdminAssignments:     accessOperator,
+	RouteAdminAssignmentNew:   accessOperator,
+	RouteAdminAssignmentEdit:  accessOperator,
+	RouteAdminAssignmentsBulk: accessOperator,
+	RouteAdminAssignmentsCSV:  accessOperator,
+	RouteAdminImport:          accessOperator,
+	RouteAdminImportPreview:   accessOperator,
+	RouteAdminImportConfirm:   accessOperator,
+
+	RouteAdminLocations:      accessAdmin,
+	RouteAdminLocationCreate: accessAdmin,
+	RouteAdminLocationUpdate: accessAdmin,
+	RouteAdminLocationDelete: accessAdmin,
+
 	// Device actions are an operator's; editing the inventory an admin's.
 	RouteAdminReceivers:       accessOperator,
 	RouteAdminReceiversEvents: accessOperator,

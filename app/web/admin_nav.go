@@ -19,7 +19,7 @@ var adminSections = []adminNavItem{
 	{Label: "Channels"},
 	{Label: "Performers", Route: RouteAdminPerformers},
 	{Label: "Assignments", Route: RouteAdminAssignments},
-	{Label: "Locations"},
+	{Label: "Locations", Route: RouteAdminLocations},
 	{Label: "Manufacturers"},
 	{Label: "Connections"},
 	{Label: "Discovery"},

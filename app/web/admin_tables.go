@@ -26,7 +26,8 @@ const (
 )
 
 func init() {
-	requiredTemplates.pages = append(requiredTemplates.pages, PageAdminPerformers, PageAdminAssignments, PageAdminImport)
+	requiredTemplates.pages = append(requiredTemplates.pages, PageAdminPerformers, PageAdminAssignments, PageAdminImport,
+		PageAdminLocations)
 }
 
 // tableSize is how many rows one page of an admin table shows.

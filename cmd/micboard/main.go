@@ -63,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = kioskCmd(ctx, args, stdout)
 	case "group":
 		err = groupCmd(ctx, args, stdout)
+	case "location":
+		err = locationCmd(ctx, args, stdout)
 	case "discover":
 		err = discoverCmd(ctx, args, stdout)
 	case "user":
@@ -73,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, kiosk, group, discover or user (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover or user (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -92,6 +94,7 @@ Commands:
   serve     migrate the database, then serve the web app (the default)
   migrate   create the database if it is missing and apply every migration
   receiver  add HOST[:PORT] --vendor shure|sennheiser [--location NAME]: register a receiver
+  location  add NAME [--parent NAME] | list: buildings and rooms receivers stand in
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
   discover  add | run ID | list | approve ID | reject ID: find receivers on the network
