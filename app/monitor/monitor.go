@@ -17,6 +17,7 @@ import (
 	"micboard/app/device"
 	"micboard/app/live"
 	"micboard/app/model"
+	"micboard/app/secret"
 	"micboard/app/service"
 	"micboard/app/store"
 )
@@ -40,6 +41,9 @@ type Options struct {
 	// once). A link that drops and reconnects within it is no false alarm.
 	OfflineGrace time.Duration
 	Logger       *slog.Logger
+	// SecretKey opens the passwords stored with receivers that need a
+	// login (nil: such receivers are shown offline with the reason).
+	SecretKey *secret.Key
 }
 
 // Manager owns one supervisor per active receiver.
@@ -95,6 +99,9 @@ type target struct {
 	Family string // the registered device type, so a driver picks its transport first time
 	Host   string
 	Port   int
+	// Login for receivers that need one (see credentials.go); CredErr says
+	// why a stored password could not be opened.
+	Username, Password, Fingerprint, CredErr string
 }
 
 type supervisor struct {
@@ -146,12 +153,17 @@ func (m *Manager) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list active receivers: %w", err)
 	}
+	creds, err := m.st.Receivers.ActiveCredentials(ctx)
+	if err != nil {
+		return err
+	}
 	want := map[int64]target{}
 	for _, rx := range rxs {
 		if rx.Status == model.LifecycleRetired || rx.Manufacturer == nil {
 			continue
 		}
-		want[rx.ID] = target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Family: string(rx.DeviceType), Host: rx.Host, Port: rx.Port}
+		t := target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Family: string(rx.DeviceType), Host: rx.Host, Port: rx.Port}
+		want[rx.ID] = m.withCredentials(t, creds[rx.ID])
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -279,9 +291,13 @@ func backoff(failures int, lo, hi time.Duration) time.Duration {
 // session runs one connection: dial, read until the link fails.
 func (m *Manager) session(ctx context.Context, sup *supervisor, log *slog.Logger, wasOnline *bool) error {
 	t := sup.tgt
+	if t.CredErr != "" {
+		return errors.New(t.CredErr)
+	}
 	// The driver names its vendor and address itself; handing it the
 	// supervisor's logger (which has the address too) would log it twice.
-	cfg := device.Config{Host: t.Host, Port: t.Port, Family: t.Family, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: m.log.With("receiver", t.ID)}
+	cfg := device.Config{Host: t.Host, Port: t.Port, Family: t.Family, MeterRate: m.opts.MeterRate, LinkTimeout: m.opts.LinkTimeout, Logger: m.log.With("receiver", t.ID),
+		Username: t.Username, Password: device.Secret(t.Password), TLSFingerprint: t.Fingerprint}
 	drv, err := device.New(t.Vendor, cfg)
 	if err != nil {
 		return err

@@ -2,13 +2,16 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"micboard/app/device"
 	_ "micboard/app/device/all" // every vendor's driver
 	"micboard/app/device/sennheiser"
 	"micboard/app/device/shure"
 	"micboard/app/model"
+	"micboard/app/secret"
 	"micboard/app/service"
 	"micboard/app/store"
 )
@@ -17,10 +20,61 @@ import (
 // it. A device that does not answer is an error and nothing is stored. A
 // running monitor picks the new receiver up on its next poll.
 func Register(ctx context.Context, st *store.Store, vendor, host string, port int, locationID *int64) (*model.Receiver, error) {
+	return RegisterWith(ctx, st, vendor, host, port, RegisterOptions{LocationID: locationID})
+}
+
+// RegisterOptions are what a receiver may need beyond its address.
+type RegisterOptions struct {
+	LocationID *int64
+	// Username and Password log in to a receiver that requires it
+	// (Sennheiser SSCv2; Username empty means "api"). The password is
+	// stored sealed under Key, never in clear, and never shown again.
+	Username string
+	Password string
+	Key      *secret.Key
+}
+
+// ErrPasswordVendor: only receivers that log in take a password.
+var ErrPasswordVendor = errors.New("only Sennheiser receivers (EW-DX over SSCv2) take a password")
+
+// RegisterWith is Register for receivers that need a login. The password
+// is tried on the receiver first (a wrong one registers nothing), then
+// sealed under o.Key and stored with the fingerprint of the certificate the
+// receiver showed, which later connections insist on (trust on first use).
+// Without a key nothing is asked or stored: a password kept in clear would
+// be readable by anyone with a copy of the database.
+func RegisterWith(ctx context.Context, st *store.Store, vendor, host string, port int, o RegisterOptions) (*model.Receiver, error) {
+	if o.Password != "" {
+		if vendor != model.VendorSennheiser {
+			return nil, ErrPasswordVendor
+		}
+		if o.Key == nil {
+			return nil, fmt.Errorf("refusing to store a receiver password: %w", secret.ErrNoKey)
+		}
+		if o.Username == "" {
+			o.Username = sennheiser.DefaultV2User
+		}
+	}
 	if port == 0 {
 		port = DefaultPort(vendor)
+		if o.Password != "" {
+			port = sennheiser.SSCv2Port
+		}
 	}
-	r, err := device.Identify(ctx, vendor, host, port)
+	var (
+		mu sync.Mutex
+		fp string
+	)
+	cfg := device.Config{Host: host, Port: port, DisableMeters: true,
+		Username: o.Username, Password: device.Secret(o.Password),
+		OnCertificate: func(f string) {
+			mu.Lock()
+			if fp == "" {
+				fp = f
+			}
+			mu.Unlock()
+		}}
+	r, err := device.IdentifyWith(ctx, vendor, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ask %s:%d what it is: %w", host, port, err)
 	}
@@ -28,10 +82,24 @@ func Register(ctx context.Context, st *store.Store, vendor, host string, port in
 	if err != nil {
 		return nil, err
 	}
-	rep.LocationID = locationID
+	rep.LocationID = o.LocationID
 	rx, _, err := service.NewDevices(st).UpsertFromReport(ctx, rep)
 	if err != nil {
 		return nil, err
+	}
+	if o.Password != "" {
+		sealed, err := o.Key.Seal([]byte(o.Password), model.PasswordAD(rx.ID))
+		if err != nil {
+			return nil, fmt.Errorf("seal the password of receiver %d: %w", rx.ID, err)
+		}
+		mu.Lock()
+		pin := fp
+		mu.Unlock()
+		if err := st.Receivers.SetCredential(ctx, &model.ReceiverCredential{
+			ReceiverID: rx.ID, Username: o.Username, PasswordSealed: sealed, TLSFingerprint: pin,
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return rx, nil
 }

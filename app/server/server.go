@@ -104,6 +104,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if mo.MeterRate == 0 {
 		mo.MeterRate = s.opts.Config.MeterRate
 	}
+	if mo.SecretKey == nil {
+		// Opens the passwords stored with receivers that need a login.
+		mo.SecretKey = s.opts.Config.SecretKey
+	}
 	if mo.Logger == nil {
 		mo.Logger = s.log.With("component", "monitor")
 	}
