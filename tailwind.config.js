@@ -15,6 +15,9 @@ module.exports = {
         critical: '#DC493A',
         txoff: '#262626',
         offline: '#845A6D',
+        // The same hues lightened for text on the dark page (WCAG AA 4.5:1).
+        'critical-text': '#F58A7E',
+        'offline-text': '#CFA6BA',
         // Stage greys: backgrounds, panels and hairlines.
         stage: {
           50: '#f5f6f8',

@@ -18,7 +18,9 @@ type boardPage struct {
 	Query     boardQuery
 	Slots     []boardSlot
 	Total     int // tiles in the view before the status filter
-	Attention int
+	Attention int // Critical + Replace + Offline
+	Critical  int
+	Replace   int
 	Offline   int
 	Shown     int
 	Locations []*model.Location
@@ -94,11 +96,17 @@ func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) 
 			continue
 		}
 		data.Total++
-		if t.NeedsAttention() {
-			data.Attention++
+		if !t.NeedsAttention() {
+			continue
 		}
-		if t.Status == model.StatusRxOffline {
+		data.Attention++
+		switch t.Base {
+		case model.StatusRxOffline:
 			data.Offline++
+		case model.StatusCritical, model.StatusPrevCritical:
+			data.Critical++
+		default:
+			data.Replace++
 		}
 	}
 	arranged := f.arrange(tiles)

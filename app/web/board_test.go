@@ -89,8 +89,8 @@ func TestBoardShowsEveryTileWithFormattedValues(t *testing.T) {
 	if n := strings.Count(body, `<article id="tile-`); n != 4 {
 		t.Fatalf("%d tiles, want 4", n)
 	}
-	if !strings.Contains(body, `>2 need attention<`) {
-		t.Errorf("attention count wrong: %s", between(body, "channels", "on offline"))
+	if !strings.Contains(body, `data-attention="2"`) || !strings.Contains(body, `>1 critical<`) || !strings.Contains(body, `>1 replace<`) || !strings.Contains(body, `>0 offline<`) {
+		t.Errorf("attention count wrong: %s", between(body, "channels", "</p>"))
 	}
 }
 

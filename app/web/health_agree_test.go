@@ -61,7 +61,7 @@ func TestHealthAgrees(t *testing.T) {
 	}
 
 	_, page := get(t, s, "/", nil)
-	m := regexp.MustCompile(`(\d+) need attention`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`data-attention="(\d+)"`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("the board shows no attention count")
 	}
