@@ -89,23 +89,6 @@ var routeAccess = map[string]access{
 	RouteAdminUserPassword: accessAdmin,
 	RouteAdminAudit:        accessAdmin,
 
-	RouteAdminPerformers:      accessOperator,
-	RouteAdminPerformerCreate: accessOperator,
-	RouteAdminPerformerUpdate: accessOperator,
-	RouteAdminAssignments:     accessOperator,
-	RouteAdminAssignmentNew:   accessOperator,
-	RouteAdminAssignmentEdit:  accessOperator,
-	RouteAdminAssignmentsBulk: accessOperator,
-	RouteAdminAssignmentsCSV:  accessOperator,
-	RouteAdminImport:          accessOperator,
-	RouteAdminImportPreview:   accessOperator,
-	RouteAdminImportConfirm:   accessOperator,
-
-	RouteAdminLocations:      accessAdmin,
-	RouteAdminLocationCreate: accessAdmin,
-	RouteAdminLocationUpdate: accessAdmin,
-	RouteAdminLocationDelete: accessAdmin,
-
 	// Device actions are an operator's; editing the inventory an admin's.
 	RouteAdminReceivers:       accessOperator,
 	RouteAdminReceiversEvents: accessOperator,
@@ -125,6 +108,11 @@ var routeAccess = map[string]access{
 	RouteAdminImport:          accessOperator,
 	RouteAdminImportPreview:   accessOperator,
 	RouteAdminImportConfirm:   accessOperator,
+
+	RouteAdminLocations:      accessAdmin,
+	RouteAdminLocationCreate: accessAdmin,
+	RouteAdminLocationUpdate: accessAdmin,
+	RouteAdminLocationDelete: accessAdmin,
 }
 
 // tokenlessReads are GET routes that render no form: the CSRF middleware

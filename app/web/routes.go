@@ -39,23 +39,6 @@ const (
 	RouteAdminUserPassword = "admin.users.password"
 	RouteAdminAudit        = "admin.audit"
 
-	RouteAdminPerformers      = "admin.performers"
-	RouteAdminPerformerCreate = "admin.performers.create"
-	RouteAdminPerformerUpdate = "admin.performers.update"
-	RouteAdminAssignments     = "admin.assignments"
-	RouteAdminAssignmentNew   = "admin.assignments.create"
-	RouteAdminAssignmentEdit  = "admin.assignments.update"
-	RouteAdminAssignmentsBulk = "admin.assignments.bulk"
-	RouteAdminAssignmentsCSV  = "admin.assignments.export"
-	RouteAdminImport          = "admin.import"
-	RouteAdminImportPreview   = "admin.import.preview"
-	RouteAdminImportConfirm   = "admin.import.confirm"
-
-	RouteAdminLocations      = "admin.locations"
-	RouteAdminLocationCreate = "admin.locations.create"
-	RouteAdminLocationUpdate = "admin.locations.update"
-	RouteAdminLocationDelete = "admin.locations.delete"
-
 	RouteAdminReceivers       = "admin.receivers"
 	RouteAdminReceiversEvents = "admin.receivers.events"
 	RouteAdminReceiversBulk   = "admin.receivers.bulk"
@@ -74,6 +57,11 @@ const (
 	RouteAdminImport          = "admin.import"
 	RouteAdminImportPreview   = "admin.import.preview"
 	RouteAdminImportConfirm   = "admin.import.confirm"
+
+	RouteAdminLocations      = "admin.locations"
+	RouteAdminLocationCreate = "admin.locations.create"
+	RouteAdminLocationUpdate = "admin.locations.update"
+	RouteAdminLocationDelete = "admin.locations.delete"
 )
 
 // routes registers every route of the app; this is the one list of them.
@@ -120,21 +108,6 @@ func (s *Server) routes() {
 	e.POST("/admin/users/:id/enable", s.adminUserEnable).Name = RouteAdminUserEnable
 	e.POST("/admin/users/:id/password", s.adminUserPassword).Name = RouteAdminUserPassword
 	s.get("/admin/audit", s.adminAuditList).Name = RouteAdminAudit
-	s.get("/admin/performers", s.adminPerformersList).Name = RouteAdminPerformers
-	e.POST("/admin/performers", s.adminPerformerCreate).Name = RouteAdminPerformerCreate
-	e.POST("/admin/performers/:id", s.adminPerformerUpdate).Name = RouteAdminPerformerUpdate
-	s.get("/admin/assignments", s.adminAssignmentsList).Name = RouteAdminAssignments
-	e.POST("/admin/assignments", s.adminAssignmentCreate).Name = RouteAdminAssignmentNew
-	e.POST("/admin/assignments/:id", s.adminAssignmentUpdate).Name = RouteAdminAssignmentEdit
-	e.POST("/admin/assignments/bulk", s.adminAssignmentsBulk).Name = RouteAdminAssignmentsBulk
-	s.get("/admin/assignments/export.csv", s.adminAssignmentsExport).Name = RouteAdminAssignmentsCSV
-	s.get("/admin/assignments/import", s.adminImportShow).Name = RouteAdminImport
-	e.POST("/admin/assignments/import/preview", s.adminImportPreview).Name = RouteAdminImportPreview
-	e.POST("/admin/assignments/import", s.adminImportConfirm).Name = RouteAdminImportConfirm
-	s.get("/admin/locations", s.adminLocationsList).Name = RouteAdminLocations
-	e.POST("/admin/locations", s.adminLocationCreate).Name = RouteAdminLocationCreate
-	e.POST("/admin/locations/:id", s.adminLocationUpdate).Name = RouteAdminLocationUpdate
-	e.POST("/admin/locations/:id/delete", s.adminLocationDelete).Name = RouteAdminLocationDelete
 	s.get("/admin/receivers", s.adminReceiversList).Name = RouteAdminReceivers
 	s.get("/admin/receivers/events", s.adminReceiversEvents, stream...).Name = RouteAdminReceiversEvents
 	e.POST("/admin/receivers/bulk", s.adminReceiversBulk).Name = RouteAdminReceiversBulk
@@ -152,6 +125,10 @@ func (s *Server) routes() {
 	s.get("/admin/assignments/import", s.adminImportShow).Name = RouteAdminImport
 	e.POST("/admin/assignments/import/preview", s.adminImportPreview).Name = RouteAdminImportPreview
 	e.POST("/admin/assignments/import", s.adminImportConfirm).Name = RouteAdminImportConfirm
+	s.get("/admin/locations", s.adminLocationsList).Name = RouteAdminLocations
+	e.POST("/admin/locations", s.adminLocationCreate).Name = RouteAdminLocationCreate
+	e.POST("/admin/locations/:id", s.adminLocationUpdate).Name = RouteAdminLocationUpdate
+	e.POST("/admin/locations/:id/delete", s.adminLocationDelete).Name = RouteAdminLocationDelete
 }
 
 // get registers a GET route and the HEAD route that answers the same
