@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,16 +10,18 @@ import (
 	"micboard/app/device/sim"
 	"micboard/app/model"
 	"micboard/app/monitor"
+	"micboard/app/secret"
 	"micboard/app/service"
 	"micboard/app/store"
 )
 
 // demoModels make a mixed fleet with one receiver of each family Micboard
 // finds by address alone: Shure ULX-D, Axient Digital, SLX-D, QLX-D,
-// SLX-D+, UHF-R and a PSM1000 in-ear transmitter; Sennheiser EW-DX and
-// Digital 6000. (An ew G4 is told apart by its fixed port, 53212, which a
-// demo on loopback cannot promise.)
-var demoModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4", "qlxd4", "slxd4qplus", "ur4d", "p10t", "em6000"}
+// SLX-D+, UHF-R and a PSM1000 in-ear transmitter; Sennheiser EW-DX (SSC
+// and, from firmware 4, SSCv2 with its password) and Digital 6000. (An ew
+// G4 is told apart by its fixed port, 53212, which a demo on loopback
+// cannot promise.)
+var demoModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4", "qlxd4", "slxd4qplus", "ur4d", "p10t", "em6000", "ewdx2v2"}
 
 // demoBasePort is fixed so a restarted demo finds its receivers again
 // instead of registering new ones.
@@ -26,7 +29,7 @@ const demoBasePort = 42100
 
 // startDemo runs the simulated fleet in-process on loopback, registers each
 // receiver from its own answers and puts a performer on every channel.
-func startDemo(ctx context.Context, st *store.Store, basePort int, log *slog.Logger) (*sim.Fleet, error) {
+func startDemo(ctx context.Context, st *store.Store, basePort int, key *secret.Key, log *slog.Logger) (*sim.Fleet, error) {
 	cfg := sim.FleetConfig{
 		Receivers: len(demoModels), Models: demoModels, Host: "127.0.0.1", BasePort: basePort,
 		Scenario: "show", Seed: 2026, Logger: log.With("component", "demo"),
@@ -43,7 +46,12 @@ func startDemo(ctx context.Context, st *store.Store, basePort int, log *slog.Log
 		return nil, fmt.Errorf("start demo fleet: %w", err)
 	}
 	for _, ep := range fleet.Endpoints() {
-		rx, err := monitor.Register(ctx, st, ep.Vendor, ep.Host, ep.Port, nil)
+		var opts monitor.RegisterOptions
+		if ep.Protocol == "https" {
+			// SSCv2 needs its password; the simulator's is no secret.
+			opts.Password, opts.Key = sim.DefaultSSCv2Password, key
+		}
+		rx, err := monitor.RegisterWith(ctx, st, ep.Vendor, ep.Host, ep.Port, opts)
 		if err != nil {
 			fleet.Stop()
 			return nil, fmt.Errorf("register demo receiver %s: %w", ep.Addr(), err)
@@ -80,4 +88,15 @@ func assignDemoPerformers(ctx context.Context, st *store.Store, rx *model.Receiv
 		}
 	}
 	return nil
+}
+
+// demoKey is the key a demo seals its SSCv2 receiver's password with when
+// MICBOARD_SECRET_KEY is not set. It lives as long as the process; each
+// demo start stores the password anew under it.
+func demoKey() (*secret.Key, error) {
+	raw := make([]byte, secret.KeySize)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("demo secret key: %w", err)
+	}
+	return secret.NewKey(raw)
 }

@@ -177,7 +177,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	st := store.New(bdb)
 	if demo {
-		fleet, err := startDemo(ctx, st, demoPort, log)
+		if cfg.SecretKey == nil {
+			if cfg.SecretKey, err = demoKey(); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		fleet, err := startDemo(ctx, st, demoPort, cfg.SecretKey, log)
 		if err != nil {
 			ln.Close()
 			return err
