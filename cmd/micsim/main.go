@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		maxClients = fs.Int("max-clients", sim.DefaultMaxClients, "concurrent clients per Shure receiver")
 		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		jitter     = fs.Float64("meter-jitter", 0, "dB each Shure meter sample's audio wobbles around its level (RF a third of it), as live audio does; 0 repeats the level")
+		sscv2Pass  = fs.String("sscv2-password", sim.DefaultSSCv2Password, "third-party password (user api) of the SSCv2 models (ewdx4v2, ewdx2v2), which serve HTTPS")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fleet, err := sim.StartFleet(sim.FleetConfig{
 		Receivers: *receivers, Models: codes, Host: *host, BasePort: *basePort,
-		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, MeterJitter: *jitter, Logger: log,
+		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, MeterJitter: *jitter, Password: *sscv2Pass, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)
