@@ -38,20 +38,21 @@ type abuseSizes struct {
 	slowHeaders, slowBodies, waves int
 	readers, stalled               int // live streams: reading, never reading
 	oversized                      int // of each oversized request kind
+	// timeouts are tight, so the abuse ends in seconds: what is tested is
+	// that the server's timeouts end the connections, not the defaults.
+	timeouts web.Timeouts
+	// meterRate is what the fleet is asked for: it sets how fast a stream
+	// that is not read fills its buffers.
+	meterRate string
+	// dropWithin is how soon the server must drop a stream whose client
+	// stopped reading: its write deadline (10 s in app/web) plus the time
+	// the fleet's updates take to fill the socket buffers.
+	dropWithin time.Duration
 }
-
-// Tight timeouts, so the abuse ends in seconds: what is tested is that the
-// server's timeouts end the connections, not the default durations.
-var abuseTimeouts = web.Timeouts{ReadHeader: time.Second, Read: 2 * time.Second, Write: 3 * time.Second, Idle: 3 * time.Second}
 
 // abuseGrace is how long past its timeout a connection may take to end on
 // a loaded two-core machine under the race detector.
 const abuseGrace = 3 * time.Second
-
-// streamDropWithin is how soon the server must drop a stream whose client
-// stopped reading: its write deadline (10 s in app/web) plus the time the
-// fleet's updates take to fill the socket buffers.
-const streamDropWithin = 25 * time.Second
 
 // healthBudget is the worst /healthz answer a load balancer may see.
 const healthBudget = 100 * time.Millisecond
@@ -63,17 +64,26 @@ const healthBudget = 100 * time.Millisecond
 // connection ends once its timeout passes, and the process hands back its
 // file descriptors and memory afterwards.
 func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
-	sz := abuseSizes{receivers: 10, slowHeaders: 200, slowBodies: 200, waves: 1, readers: 240, stalled: 60, oversized: 4}
+	sz := abuseSizes{receivers: 10, slowHeaders: 200, slowBodies: 200, waves: 1, readers: 240, stalled: 60, oversized: 4,
+		timeouts:  web.Timeouts{ReadHeader: time.Second, Read: 2 * time.Second, Write: 3 * time.Second, Idle: 3 * time.Second},
+		meterRate: "100ms", dropWithin: 25 * time.Second}
 	if soak() {
 		// The original finding was 2 × 10,000 slow connections; they come
 		// in waves here, so that with 3,000 streams open the test stays
 		// within 20,000 file descriptors for both ends of every socket.
-		sz = abuseSizes{receivers: 40, slowHeaders: 2000, slowBodies: 2000, waves: 5, readers: 2400, stalled: 600, oversized: 10}
+		// 3,000 streams keep two cores busy under the race detector, so a
+		// stream's handler may start seconds after its request was read:
+		// the timeouts leave room for that, and the fleet meters at the
+		// default rate.
+		sz = abuseSizes{receivers: 40, slowHeaders: 2000, slowBodies: 2000, waves: 5, readers: 2400, stalled: 600, oversized: 10,
+			timeouts:  web.Timeouts{ReadHeader: 2 * time.Second, Read: 5 * time.Second, Write: 10 * time.Second, Idle: 10 * time.Second},
+			meterRate: "1s", dropWithin: 90 * time.Second}
 	}
+	abuseTimeouts := sz.timeouts
 	if _, err := openFDs(); err != nil {
 		t.Skipf("counting file descriptors needs /proc: %v", err)
 	}
-	in := startInstance(t, dbtest.New(t), nil, sz.receivers, server.Options{Timeouts: abuseTimeouts})
+	in := startInstance(t, dbtest.New(t), map[string]string{"MICBOARD_METER_RATE": sz.meterRate}, sz.receivers, server.Options{Timeouts: abuseTimeouts})
 	capPerClient := in.cfg.MaxConnsPerClient
 	if capPerClient <= 0 {
 		t.Fatalf("the default configuration has no per-client connection cap")
@@ -157,11 +167,11 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Waves of slow connections, with oversized requests and the greedy
-	// client alongside the first.
-	// Oversized requests: 100 KB query values, and 1.1 MB, past net/http's
-	// 1 MB limit for a request's line and headers. The filler is shared, so
-	// the clients do not copy megabytes for every request.
+	// Waves of slow connections, with oversized requests alongside each
+	// and the greedy client alongside the first. Oversized means 100 KB
+	// query values, and 1.1 MB, past net/http's 1 MB limit for a request's
+	// line and headers; the filler is shared, so the clients do not copy
+	// megabytes for every request.
 	big, huge := bytes.Repeat([]byte("9"), 100<<10), bytes.Repeat([]byte("a"), 1100<<10)
 	oversized := []struct {
 		head string
@@ -262,9 +272,6 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if len(tl.lingered) > 0 {
-			break
-		}
 	}
 
 	// Every reading stream still gets its live updates.
@@ -277,7 +284,7 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		return nil
 	})
 	// The server has dropped the streams that never read.
-	stalledLeft, stalledDropped, err := dropped.wait(stalledAt.Add(streamDropWithin))
+	stalledLeft, stalledDropped, err := dropped.wait(stalledAt.Add(sz.dropWithin))
 	if err != nil {
 		t.Fatalf("watch the streams that never read: %v", err)
 	}
@@ -292,7 +299,7 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 			code, ended := drain(c, 3*time.Second)
 			tl.status("stalled stream", code)
 			if !ended {
-				tl.linger("stalled stream", "still sending after it was dropped")
+				tl.fail("stalled stream", "still sending after the server dropped it")
 			}
 		}()
 	}
@@ -304,6 +311,10 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		r.conn.Close()
 	}
 	streams.Wait()
+	// Let go of the clients' buffers, so the heap figures below are the
+	// server's.
+	clear(readers)
+	clear(stalled)
 	var fdsAfter int
 	waitFor(t, 15*time.Second, "file descriptors back to the baseline", func() error {
 		n, err := openFDs()
@@ -351,15 +362,18 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 
 	// A status other than 200 is always a failure. Lateness is only the
 	// server's when the machine was its own: with other processes taking
-	// the CPU (tests run in parallel), a probe waits for a core, not for
-	// the server, and the figures above say so.
+	// the CPU (tests run in parallel), a probe or a connection waits for a
+	// core, not for the server, and the figures above say so.
+	busy := others > busyMachine
 	for _, f := range failures {
-		if !f.timeout || others <= busyMachine {
-			t.Errorf("/healthz failed during the abuse (%d probes): %s", probes, f.what)
+		if f.noAnswer && busy {
+			t.Logf("/healthz got no answer, not held against the server: other processes used %.0f%% of the machine: %s", others*100, f.what)
+			continue
 		}
+		t.Errorf("/healthz failed during the abuse (%d probes): %s", probes, f.what)
 	}
 	if worst > healthBudget {
-		if others <= busyMachine {
+		if !busy {
 			t.Errorf("/healthz took %s at worst; want within %s", worst, healthBudget)
 		} else {
 			t.Logf("/healthz took %s at worst, not held to %s: other processes used %.0f%% of the machine", worst, healthBudget, others*100)
@@ -367,6 +381,11 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 	}
 	for _, s := range tl.served5xx {
 		t.Errorf("abusive request answered %s", s)
+	}
+	if busy && len(tl.lingered) > 0 {
+		t.Logf("%d connections outlived their timeouts by more than %s, not held against the server: other processes used %.0f%% of the machine; first: %s",
+			len(tl.lingered), abuseGrace, others*100, tl.lingered[0])
+		tl.lingered = nil
 	}
 	for i, s := range tl.lingered {
 		if i == 5 {
@@ -444,7 +463,9 @@ func startInstance(t *testing.T, bdb *bun.DB, env map[string]string, receivers i
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MeterRate = 100 * time.Millisecond
+	if _, ok := env["MICBOARD_METER_RATE"]; !ok {
+		cfg.MeterRate = 100 * time.Millisecond
+	}
 	cfg.PublicBoard = true
 	o.Config, o.DB, o.Version = cfg, bdb, "test"
 	if o.Logger == nil {
@@ -505,11 +526,11 @@ type healthWatch struct {
 	failures []probeFailure
 }
 
-// probeFailure is a probe that got no 200; timeout tells one that got no
-// answer in time.
+// probeFailure is a probe that got no 200; noAnswer tells one that got no
+// answer at all (timed out, or its connection was closed unanswered).
 type probeFailure struct {
-	what    string
-	timeout bool
+	what     string
+	noAnswer bool
 }
 
 func watchHealth(base string, every time.Duration) *healthWatch {
@@ -539,8 +560,7 @@ func watchHealth(base string, every time.Duration) *healthWatch {
 			h.worst = max(h.worst, took)
 			switch {
 			case err != nil:
-				var ne net.Error
-				h.failures = append(h.failures, probeFailure{what: fmt.Sprintf("%s: %v", start.Format("15:04:05.000"), err), timeout: errors.As(err, &ne) && ne.Timeout()})
+				h.failures = append(h.failures, probeFailure{what: fmt.Sprintf("%s: %v", start.Format("15:04:05.000"), err), noAnswer: true})
 			case res.StatusCode != http.StatusOK:
 				h.failures = append(h.failures, probeFailure{what: fmt.Sprintf("%s: %s", start.Format("15:04:05.000"), res.Status)})
 			}
