@@ -66,9 +66,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	st := store.New(o.DB)
+	if o.Cache == nil {
+		o.Cache = cache.NewMemory(o.Logger)
+	}
+	// Reads for the web side go through the cache; the board, the monitor,
+	// the persister and the alerts read the database itself (Fresh), since
+	// they must see receivers another process registered. Writes from
+	// either drop what they change.
+	st := store.NewCached(o.DB, o.Cache)
 	board := live.NewBoard(live.Options{})
-	if err := board.Load(ctx, st); err != nil {
+	if err := board.Load(ctx, st.Fresh()); err != nil {
 		return nil, err
 	}
 	w, err := web.New(web.Deps{Config: o.Config, DB: o.DB, Logger: o.Logger, Cache: o.Cache, Version: o.Version, Board: board, Store: st, Timeouts: o.Timeouts})
@@ -76,7 +83,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	ao := o.Alerts
-	ao.Board, ao.Store, ao.Logger = board, st, o.Logger
+	ao.Board, ao.Store, ao.Logger = board, st.Fresh(), o.Logger
 	ao.SMTPURL, ao.SMTPFrom, ao.MQTTURL = o.Config.SMTPURL, o.Config.SMTPFrom, o.Config.MQTTURL
 	if ao.Rules.Repeat == 0 {
 		ao.Rules.Repeat = o.Config.AlertRepeat
@@ -111,14 +118,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if mo.Logger == nil {
 		mo.Logger = s.log.With("component", "monitor")
 	}
-	mgr := monitor.New(s.Store, s.Board, mo)
+	fresh := s.Store.Fresh()
+	mgr := monitor.New(fresh, s.Board, mo)
 	s.mgr.Store(mgr)
 	// The console stops and starts watching receivers and writes channel
 	// names through it.
 	s.Web.AttachDevices(mgr)
-	disc := monitor.NewDiscoverer(s.Store, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery")})
+	disc := monitor.NewDiscoverer(fresh, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery")})
 	persister := &live.Persister{
-		Board: s.Board, Store: s.Store, Logger: s.log.With("component", "persist"),
+		Board: s.Board, Store: fresh, Logger: s.log.With("component", "persist"),
 		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,
 	}
 

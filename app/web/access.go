@@ -88,6 +88,9 @@ var routeAccess = map[string]access{
 	RouteAdminUserEnable:   accessAdmin,
 	RouteAdminUserPassword: accessAdmin,
 	RouteAdminAudit:        accessAdmin,
+	RouteAdminPerformance:  accessAdmin,
+
+	RouteMetrics: accessPublic, // gated by mayReadMetrics: admins, or anyone when MICBOARD_METRICS_PUBLIC=true
 
 	// Device actions are an operator's; editing the inventory an admin's.
 	RouteAdminReceivers:       accessOperator,
@@ -119,7 +122,7 @@ var routeAccess = map[string]access{
 // neither checks nor issues a token there (no Set-Cookie on assets, probes
 // or hours-long streams).
 var tokenlessReads = map[string]bool{
-	RouteHealthz: true, RouteReadyz: true, RouteStatic: true, RouteBoardEvents: true,
+	RouteHealthz: true, RouteReadyz: true, RouteStatic: true, RouteBoardEvents: true, RouteMetrics: true,
 	RouteAdminReceiversEvents: true,
 }
 

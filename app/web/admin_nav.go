@@ -27,6 +27,7 @@ var adminSections = []adminNavItem{
 	{Label: "Kiosks"},
 	{Label: "Users", Route: RouteAdminUsers},
 	{Label: "Audit log", Route: RouteAdminAudit},
+	{Label: "Performance", Route: RouteAdminPerformance},
 }
 
 // adminNav lists the sections the user of c may open, marking current.

@@ -24,15 +24,16 @@ import (
 // a user's click. Add a constant (and to requiredTemplates) with each new
 // views/pages/NAME.html or views/partials/NAME.html.
 const (
-	PageError        = "error"
-	PageBoard        = "board"
-	PageChannel      = "channel"
-	PageKiosk        = "kiosk"
-	PageKioskRevoked = "kiosk_revoked"
-	PageLogin        = "login"
-	PageAdminHome    = "admin_home"
-	PageAdminUsers   = "admin_users"
-	PageAdminAudit   = "admin_audit"
+	PageError            = "error"
+	PageBoard            = "board"
+	PageChannel          = "channel"
+	PageKiosk            = "kiosk"
+	PageKioskRevoked     = "kiosk_revoked"
+	PageLogin            = "login"
+	PageAdminHome        = "admin_home"
+	PageAdminUsers       = "admin_users"
+	PageAdminAudit       = "admin_audit"
+	PageAdminPerformance = "admin_performance"
 
 	PartialErrorToast    = "error_toast"
 	PartialTile          = "tile"
@@ -45,7 +46,7 @@ const (
 
 var requiredTemplates = struct{ pages, partials []string }{
 	pages: []string{PageError, PageBoard, PageChannel, PageKiosk, PageKioskRevoked,
-		PageLogin, PageAdminHome, PageAdminUsers, PageAdminAudit},
+		PageLogin, PageAdminHome, PageAdminUsers, PageAdminAudit, PageAdminPerformance},
 	partials: []string{PartialErrorToast, PartialTile, PartialTileMeters, PartialBoardGrid, PartialChannelDetail,
 		PartialAdminNav, PartialFieldError},
 }

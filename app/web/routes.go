@@ -38,6 +38,9 @@ const (
 	RouteAdminUserEnable   = "admin.users.enable"
 	RouteAdminUserPassword = "admin.users.password"
 	RouteAdminAudit        = "admin.audit"
+	RouteAdminPerformance  = "admin.performance"
+
+	RouteMetrics = "metrics"
 
 	RouteAdminReceivers       = "admin.receivers"
 	RouteAdminReceiversEvents = "admin.receivers.events"
@@ -108,6 +111,10 @@ func (s *Server) routes() {
 	e.POST("/admin/users/:id/enable", s.adminUserEnable).Name = RouteAdminUserEnable
 	e.POST("/admin/users/:id/password", s.adminUserPassword).Name = RouteAdminUserPassword
 	s.get("/admin/audit", s.adminAuditList).Name = RouteAdminAudit
+	s.get("/admin/performance", s.adminPerformance).Name = RouteAdminPerformance
+
+	// Prometheus; its gate is mayReadMetrics (metrics_show.go).
+	s.get("/metrics", s.metricsShow).Name = RouteMetrics
 	s.get("/admin/receivers", s.adminReceiversList).Name = RouteAdminReceivers
 	s.get("/admin/receivers/events", s.adminReceiversEvents, stream...).Name = RouteAdminReceiversEvents
 	e.POST("/admin/receivers/bulk", s.adminReceiversBulk).Name = RouteAdminReceiversBulk

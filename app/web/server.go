@@ -23,6 +23,7 @@ import (
 	"micboard/app/cache"
 	"micboard/app/config"
 	"micboard/app/live"
+	"micboard/app/metrics"
 	"micboard/app/service"
 	"micboard/app/store"
 	"micboard/app/web/middleware"
@@ -66,13 +67,14 @@ const defaultMaxStreams = 5000
 type Deps struct {
 	Config   config.Config
 	DB       *bun.DB
-	Logger   *slog.Logger   // nil: discard
-	Cache    *cache.Cache   // nil: a fresh in-memory cache
-	Sessions sessions.Store // nil: a cookie store keyed by Config.SessionSecret
-	Version  string         // shown in the footer; "dev" when empty
-	Board    *live.Board    // nil: an empty board
-	Store    *store.Store   // nil: one over DB
-	Timeouts Timeouts       // zero fields: DefaultTimeouts
+	Logger   *slog.Logger       // nil: discard
+	Cache    *cache.Cache       // nil: a fresh in-memory cache
+	Sessions sessions.Store     // nil: a cookie store keyed by Config.SessionSecret
+	Version  string             // shown in the footer; "dev" when empty
+	Board    *live.Board        // nil: an empty board
+	Store    *store.Store       // nil: one over DB
+	Timeouts Timeouts           // zero fields: DefaultTimeouts
+	Metrics  *metrics.Collector // nil: a fresh collector
 }
 
 // Server is the HTTP side of Micboard.
@@ -85,8 +87,10 @@ type Server struct {
 	version  string
 	board    *live.Board
 	store    *store.Store
-	kiosks   *service.Kiosks
-	users    *service.Users
+	kiosks   *service.TimedKiosks
+	users    *service.TimedUsers
+	metrics  *metrics.Collector
+	counts   boardCounts
 	limits   loginLimits
 	now      func() time.Time
 	tiles    tileCache
@@ -136,12 +140,18 @@ func New(d Deps) (*Server, error) {
 	if s.store == nil && s.db != nil {
 		s.store = store.New(s.db)
 	}
-	if s.store != nil {
-		s.kiosks = service.NewKiosks(s.store)
-		s.users = service.NewUsers(s.store)
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	// Every line logged with a request's context names the request.
+	s.log = slog.New(middleware.WithRequestIDs(s.log.Handler()))
+	if s.metrics = d.Metrics; s.metrics == nil {
+		s.metrics = metrics.New(s.log)
+	}
+	if s.store != nil {
+		// Services are wrapped once, here: every call is timed.
+		s.kiosks = service.TimeKiosks(service.NewKiosks(s.store), s.metrics)
+		s.users = service.TimeUsers(service.NewUsers(s.store), s.metrics)
 	}
 	if s.cache == nil {
 		s.cache = cache.NewMemory(s.log)
@@ -174,8 +184,12 @@ func New(d Deps) (*Server, error) {
 	}
 
 	e.Use(
-		echomw.RequestID(),
+		middleware.RequestID(),
+		middleware.Metrics(s.routeName, s.metrics.ObserveRequest),
 		middleware.RequestLog(s.log),
+		middleware.ResponseTime(s.cfg.SlowRequest, s.log),
+		middleware.APIVersion(apiPrefix, apiVersion),
+		middleware.Degraded(apiPrefix, s.unhealthyConnections),
 		middleware.Recover(s.log),
 		middleware.SecureHeaders(),
 		echomw.BodyLimit("2M"),
@@ -188,6 +202,9 @@ func New(d Deps) (*Server, error) {
 	s.routes()
 	if err := s.indexRoutes(); err != nil {
 		return nil, err
+	}
+	if err := s.metrics.Watch(s.metricSources()); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	s.channelPathPrefix = strings.TrimSuffix(e.Reverse(RouteChannel, "0"), "0")
 	s.routeNames = map[string]bool{}
