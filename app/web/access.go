@@ -112,6 +112,10 @@ var routeAccess = map[string]access{
 	RouteAdminImportPreview:   accessOperator,
 	RouteAdminImportConfirm:   accessOperator,
 
+	RouteAdminKiosks:      accessAdmin,
+	RouteAdminKioskCreate: accessAdmin,
+	RouteAdminKioskRevoke: accessAdmin,
+
 	RouteAdminLocations:      accessAdmin,
 	RouteAdminLocationCreate: accessAdmin,
 	RouteAdminLocationUpdate: accessAdmin,

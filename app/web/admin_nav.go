@@ -24,7 +24,7 @@ var adminSections = []adminNavItem{
 	{Label: "Connections"},
 	{Label: "Discovery"},
 	{Label: "Groups"},
-	{Label: "Kiosks"},
+	{Label: "Kiosks", Route: RouteAdminKiosks},
 	{Label: "Users", Route: RouteAdminUsers},
 	{Label: "Audit log", Route: RouteAdminAudit},
 	{Label: "Performance", Route: RouteAdminPerformance},

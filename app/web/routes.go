@@ -61,6 +61,10 @@ const (
 	RouteAdminImportPreview   = "admin.import.preview"
 	RouteAdminImportConfirm   = "admin.import.confirm"
 
+	RouteAdminKiosks      = "admin.kiosks"
+	RouteAdminKioskCreate = "admin.kiosks.create"
+	RouteAdminKioskRevoke = "admin.kiosks.revoke"
+
 	RouteAdminLocations      = "admin.locations"
 	RouteAdminLocationCreate = "admin.locations.create"
 	RouteAdminLocationUpdate = "admin.locations.update"
@@ -132,6 +136,9 @@ func (s *Server) routes() {
 	s.get("/admin/assignments/import", s.adminImportShow).Name = RouteAdminImport
 	e.POST("/admin/assignments/import/preview", s.adminImportPreview).Name = RouteAdminImportPreview
 	e.POST("/admin/assignments/import", s.adminImportConfirm).Name = RouteAdminImportConfirm
+	s.get("/admin/kiosks", s.adminKiosksList).Name = RouteAdminKiosks
+	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
+	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
 	s.get("/admin/locations", s.adminLocationsList).Name = RouteAdminLocations
 	e.POST("/admin/locations", s.adminLocationCreate).Name = RouteAdminLocationCreate
 	e.POST("/admin/locations/:id", s.adminLocationUpdate).Name = RouteAdminLocationUpdate
