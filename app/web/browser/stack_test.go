@@ -58,6 +58,8 @@ type stack struct {
 	private bool
 	log     *slog.Logger
 	logs    *logBuffer
+	// monitor replaces fastMonitor when a test's setup sets it.
+	monitor *monitor.Options
 
 	srv    *server.Server
 	cancel context.CancelFunc
@@ -166,7 +168,11 @@ func (s *stack) start() {
 	cfg.Listen = s.addr
 	cfg.PublicBoard = !s.private
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Options{Config: cfg, DB: s.DB, Logger: s.log, Monitor: fastMonitor})
+	mon := fastMonitor
+	if s.monitor != nil {
+		mon = *s.monitor
+	}
+	srv, err := server.New(ctx, server.Options{Config: cfg, DB: s.DB, Logger: s.log, Monitor: mon})
 	if err != nil {
 		cancel()
 		s.t.Fatalf("build server: %v", err)
