@@ -137,6 +137,7 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 	// watched.
 	dropped := watchDropped(t, in.addr, 5)
 	var opening sync.WaitGroup
+	var reopened atomic.Int64
 	openErrs := make(chan error, len(readers))
 	for w := range 4 { // four browsers at a time
 		opening.Add(1)
@@ -144,6 +145,13 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 			defer opening.Done()
 			for i := w; i < len(readers); i += 4 {
 				r, err := openStreamReader(ctx, ab, i, tl)
+				// A browser whose stream was cut before its answer tries
+				// again after the stream's retry delay, as EventSource does.
+				for try := 0; err != nil && try < 3; try++ {
+					reopened.Add(1)
+					time.Sleep(2 * time.Second)
+					r, err = openStreamReader(ctx, ab, i, tl)
+				}
 				if err != nil {
 					openErrs <- fmt.Errorf("stream %d: %w", i, err)
 					return
@@ -350,12 +358,12 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 	}
 
 	t.Logf("HTTP abuse (%d slow-header + %d slow-body conns × %d waves, %d oversized, %d reading + %d stalled streams, %d receivers): "+
-		"/healthz worst %s over %d probes, %d failed; longest lives: slow header %s (timeout %s), slow body %s (timeout %s); stalled streams dropped within %s; "+
+		"/healthz worst %s over %d probes, %d failed; longest lives: slow header %s (timeout %s), slow body %s (timeout %s); stalled streams dropped within %s; %d stream opens retried; "+
 		"fds %d → peak %d → %d (back in %s); HeapInuse %s → peak %s → %s (%s live after GC); Sys %s → peak %s → %s; RSS %s → peak %s → %s%s; "+
 		"other processes used %.0f%% of the machine; statuses %v",
 		sz.slowHeaders, sz.slowBodies, sz.waves, sz.oversized*len(oversized), sz.readers, sz.stalled, sz.receivers,
 		worst.Round(time.Millisecond), probes, len(failures), tl.longest["slow header"].Round(100*time.Millisecond), abuseTimeouts.ReadHeader,
-		tl.longest["slow body"].Round(100*time.Millisecond), abuseTimeouts.Read, stalledDropped.Round(100*time.Millisecond),
+		tl.longest["slow body"].Round(100*time.Millisecond), abuseTimeouts.Read, stalledDropped.Round(100*time.Millisecond), reopened.Load(),
 		base.fds, peakMem.fds, fdsAfter, fdRecovery.Round(100*time.Millisecond),
 		mb(base.heapInuse), mb(peakMem.heapInuse), mb(after.heapInuse), mb(live.HeapInuse), mb(base.sys), mb(peakMem.sys), mb(after.sys),
 		mb(base.rss), mb(peakMem.rss), mb(after.rss), raceNote, others*100, tl.statuses)
