@@ -206,3 +206,51 @@ func TestSSCv2WithoutKeyIsOfflineWithReason(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that shows another certificate than the one pinned when it
+// was added is not connected to (its password is not sent), and the log
+// says so with both fingerprints.
+func TestSSCv2ChangedCertificateIsRefused(t *testing.T) {
+	ctx := context.Background()
+	key := testKey(t)
+	st := store.New(dbtest.New(t))
+	rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: "ewdx2v2", Seed: 4, Password: "pw-cert", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rx.Stop() })
+	ep := rx.Endpoint()
+	reg, err := monitor.RegisterWith(ctx, st, ep.Vendor, ep.Host, ep.Port, monitor.RegisterOptions{Password: "pw-cert", Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := rx.CertificateFingerprint()
+	if err := rx.RenewCertificate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	board := live.NewBoard(live.Options{})
+	if err := board.Load(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	mgr := monitor.New(st, board, monitor.Options{PollEvery: 100 * time.Millisecond, BackoffMin: 50 * time.Millisecond,
+		BackoffMax: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil)), SecretKey: key})
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { mgr.Run(mctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, 5*time.Second, "the refusal logged", func() error {
+		l := logs.String()
+		if !strings.Contains(l, "certificate changed") || !strings.Contains(l, pinned) || !strings.Contains(l, rx.CertificateFingerprint()) {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	id, _ := board.ChannelID(reg.ID, 1)
+	if tile, _ := board.Tile(id); tile.Online {
+		t.Fatal("receiver with a changed certificate shown online")
+	}
+	if rx.Clients() != 0 {
+		t.Fatal("the monitor subscribed to a receiver with a changed certificate")
+	}
+}
