@@ -49,7 +49,7 @@ func TestScreenshots(t *testing.T) {
 		// The generator cuts "HH01 Spare" to ULX-D's 8 characters and may
 		// repeat a name; a real crew would not.
 		must(t, s.Rx[rxULX].SetName(1, "HH01 Ayo"))
-		must(t, s.Rx[rxSLX].SetName(1, "BP03 Amara"))
+		must(t, s.Rx[rxSLX].SetName(1, "BP03 Abi"))
 		assignPerformers(ctx, t, s)
 		var vox []int64
 		for i, r := range s.Regs {
@@ -72,6 +72,10 @@ func TestScreenshots(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatalf("kiosk: %v", err)
+		}
+		if _, err := service.NewUsers(s.St).Create(ctx, service.CLI,
+			service.UserInput{Username: "ops", Password: "stage-manager", Role: model.RoleOperator}); err != nil {
+			t.Fatalf("operator: %v", err)
 		}
 	})
 	s.waitOnline()
@@ -134,6 +138,18 @@ func TestScreenshots(t *testing.T) {
 	k.waitConn("live")
 	k.waitStatus(s.channelID(rxEW, 2), string(model.StatusCritical))
 	shoot(k, "kiosk.png")
+
+	// The console's live receivers table, two rows ticked for an action.
+	a := openTab(t, browser, true)
+	a.do("viewport", chromedp.EmulateViewport(w, h))
+	a.logInTo(s, "/admin/receivers")
+	a.waitFor("the receivers", `document.querySelectorAll('tr[data-rx][data-up=online]').length === 4`,
+		`document.querySelector('[data-receivers]')?.innerText`, stepTimeout)
+	ids := eval[[]int64](a, `[...document.querySelectorAll('tr[data-rx]')].map(r => +r.dataset.rx)`)
+	a.clickRow(ids[0], false)
+	a.clickRow(ids[1], true)
+	eval[chromedp.Void](a, `window.scrollTo(0, 0)`)
+	shoot(a, "admin_receivers.png")
 }
 
 // assignPerformers puts a performer on every named channel, the way the
