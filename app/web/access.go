@@ -112,6 +112,11 @@ var routeAccess = map[string]access{
 	RouteAdminImportPreview:   accessOperator,
 	RouteAdminImportConfirm:   accessOperator,
 
+	RouteAdminDiscovery:       accessAdmin,
+	RouteAdminDiscoveryTask:   accessAdmin,
+	RouteAdminDiscoveryReview: accessAdmin,
+	RouteAdminDiscoveryBulk:   accessAdmin,
+
 	RouteAdminKiosks:      accessAdmin,
 	RouteAdminKioskCreate: accessAdmin,
 	RouteAdminKioskRevoke: accessAdmin,

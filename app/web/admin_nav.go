@@ -22,7 +22,7 @@ var adminSections = []adminNavItem{
 	{Label: "Locations", Route: RouteAdminLocations},
 	{Label: "Manufacturers"},
 	{Label: "Connections"},
-	{Label: "Discovery"},
+	{Label: "Discovery", Route: RouteAdminDiscovery},
 	{Label: "Groups"},
 	{Label: "Kiosks", Route: RouteAdminKiosks},
 	{Label: "Users", Route: RouteAdminUsers},

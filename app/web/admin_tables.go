@@ -27,7 +27,7 @@ const (
 
 func init() {
 	requiredTemplates.pages = append(requiredTemplates.pages, PageAdminPerformers, PageAdminAssignments, PageAdminImport,
-		PageAdminLocations, PageAdminKiosks)
+		PageAdminLocations, PageAdminKiosks, PageAdminDiscovery)
 }
 
 // tableSize is how many rows one page of an admin table shows.
@@ -195,4 +195,17 @@ func formIDs(c echo.Context, field string) (ids []int64, bad int) {
 func queryID(c echo.Context, key string) (int64, bool) {
 	id, err := strconv.ParseInt(c.QueryParam(key), 10, 64)
 	return id, err == nil && id > 0
+}
+
+// sortStable sorts rows in place by less, keeping the order of equals.
+func sortStable[T any](rows []T, less func(a, b T) bool) {
+	slices.SortStableFunc(rows, func(a, b T) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
 }

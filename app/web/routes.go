@@ -61,6 +61,11 @@ const (
 	RouteAdminImportPreview   = "admin.import.preview"
 	RouteAdminImportConfirm   = "admin.import.confirm"
 
+	RouteAdminDiscovery       = "admin.discovery"
+	RouteAdminDiscoveryTask   = "admin.discovery.task"
+	RouteAdminDiscoveryReview = "admin.discovery.review"
+	RouteAdminDiscoveryBulk   = "admin.discovery.bulk"
+
 	RouteAdminKiosks      = "admin.kiosks"
 	RouteAdminKioskCreate = "admin.kiosks.create"
 	RouteAdminKioskRevoke = "admin.kiosks.revoke"
@@ -136,6 +141,10 @@ func (s *Server) routes() {
 	s.get("/admin/assignments/import", s.adminImportShow).Name = RouteAdminImport
 	e.POST("/admin/assignments/import/preview", s.adminImportPreview).Name = RouteAdminImportPreview
 	e.POST("/admin/assignments/import", s.adminImportConfirm).Name = RouteAdminImportConfirm
+	s.get("/admin/discovery", s.adminDiscoveryList).Name = RouteAdminDiscovery
+	e.POST("/admin/discovery/tasks", s.adminDiscoveryTaskCreate).Name = RouteAdminDiscoveryTask
+	e.POST("/admin/discovery/:id/review", s.adminDiscoveryReview).Name = RouteAdminDiscoveryReview
+	e.POST("/admin/discovery/bulk", s.adminDiscoveryBulk).Name = RouteAdminDiscoveryBulk
 	s.get("/admin/kiosks", s.adminKiosksList).Name = RouteAdminKiosks
 	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
 	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
