@@ -85,7 +85,9 @@ func (rc *readCache) changed(ctx context.Context, tags ...string) {
 		rc.after.mu.Unlock()
 		return
 	}
-	_ = rc.c.InvalidateTags(ctx, tags...)
+	// A caller that gives up right after its write must not leave the old
+	// answers behind: the drop outlives the request.
+	_ = rc.c.InvalidateTags(context.WithoutCancel(ctx), tags...)
 }
 
 // inTx returns the readCache of a transaction over rc's cache.
@@ -108,7 +110,7 @@ func (rc *readCache) committed(ctx context.Context) {
 	}
 	rc.after.mu.Unlock()
 	if len(tags) > 0 {
-		_ = rc.c.InvalidateTags(ctx, tags...)
+		_ = rc.c.InvalidateTags(context.WithoutCancel(ctx), tags...)
 	}
 }
 
