@@ -112,6 +112,10 @@ var routeAccess = map[string]access{
 	RouteAdminImportPreview:   accessOperator,
 	RouteAdminImportConfirm:   accessOperator,
 
+	RouteAdminGroups:      accessAdmin,
+	RouteAdminGroupSave:   accessAdmin,
+	RouteAdminGroupDelete: accessAdmin,
+
 	RouteAdminDiscovery:       accessAdmin,
 	RouteAdminDiscoveryTask:   accessAdmin,
 	RouteAdminDiscoveryReview: accessAdmin,

@@ -23,7 +23,7 @@ var adminSections = []adminNavItem{
 	{Label: "Manufacturers"},
 	{Label: "Connections"},
 	{Label: "Discovery", Route: RouteAdminDiscovery},
-	{Label: "Groups"},
+	{Label: "Groups", Route: RouteAdminGroups},
 	{Label: "Kiosks", Route: RouteAdminKiosks},
 	{Label: "Users", Route: RouteAdminUsers},
 	{Label: "Audit log", Route: RouteAdminAudit},

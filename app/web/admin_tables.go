@@ -27,7 +27,7 @@ const (
 
 func init() {
 	requiredTemplates.pages = append(requiredTemplates.pages, PageAdminPerformers, PageAdminAssignments, PageAdminImport,
-		PageAdminLocations, PageAdminKiosks, PageAdminDiscovery)
+		PageAdminLocations, PageAdminKiosks, PageAdminDiscovery, PageAdminGroups)
 }
 
 // tableSize is how many rows one page of an admin table shows.

@@ -61,6 +61,10 @@ const (
 	RouteAdminImportPreview   = "admin.import.preview"
 	RouteAdminImportConfirm   = "admin.import.confirm"
 
+	RouteAdminGroups      = "admin.groups"
+	RouteAdminGroupSave   = "admin.groups.save"
+	RouteAdminGroupDelete = "admin.groups.delete"
+
 	RouteAdminDiscovery       = "admin.discovery"
 	RouteAdminDiscoveryTask   = "admin.discovery.task"
 	RouteAdminDiscoveryReview = "admin.discovery.review"
@@ -141,6 +145,9 @@ func (s *Server) routes() {
 	s.get("/admin/assignments/import", s.adminImportShow).Name = RouteAdminImport
 	e.POST("/admin/assignments/import/preview", s.adminImportPreview).Name = RouteAdminImportPreview
 	e.POST("/admin/assignments/import", s.adminImportConfirm).Name = RouteAdminImportConfirm
+	s.get("/admin/groups", s.adminGroupsList).Name = RouteAdminGroups
+	e.POST("/admin/groups", s.adminGroupSave).Name = RouteAdminGroupSave
+	e.POST("/admin/groups/:number/delete", s.adminGroupDelete).Name = RouteAdminGroupDelete
 	s.get("/admin/discovery", s.adminDiscoveryList).Name = RouteAdminDiscovery
 	e.POST("/admin/discovery/tasks", s.adminDiscoveryTaskCreate).Name = RouteAdminDiscoveryTask
 	e.POST("/admin/discovery/:id/review", s.adminDiscoveryReview).Name = RouteAdminDiscoveryReview
