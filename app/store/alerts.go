@@ -35,6 +35,7 @@ type AlertQuery struct {
 	db      bun.IDB
 	filters []func(*bun.SelectQuery) *bun.SelectQuery
 	limit   int
+	page    Page
 }
 
 // Query starts an alert query.
@@ -55,20 +56,54 @@ func (q *AlertQuery) ForChannels(ids ...int64) *AlertQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.channel_id IN (?)", bun.In(ids)) })
 }
 
+// InState keeps alerts in one state of their lifecycle.
+func (q *AlertQuery) InState(st model.AlertState) *AlertQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.state = ?", st) })
+}
+
+// WithSeverity keeps alerts of one severity.
+func (q *AlertQuery) WithSeverity(sev model.AlertSeverity) *AlertQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.severity = ?", sev) })
+}
+
+// OfKind keeps alerts of one kind.
+func (q *AlertQuery) OfKind(k model.AlertKind) *AlertQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.kind = ?", k) })
+}
+
 // Limit keeps the newest n.
 func (q *AlertQuery) Limit(n int) *AlertQuery { q.limit = n; return q }
+
+// Paginate keeps one page of the newest first.
+func (q *AlertQuery) Paginate(p Page) *AlertQuery { q.page = p; return q }
+
+func (q *AlertQuery) build(dst *[]*model.Alert) *bun.SelectQuery {
+	s := q.db.NewSelect().Model(dst)
+	for _, f := range q.filters {
+		s = s.WhereGroup(" AND ", f)
+	}
+	return s
+}
+
+// Count counts the alerts the query keeps.
+func (q *AlertQuery) Count(ctx context.Context) (int, error) {
+	var out []*model.Alert
+	n, err := q.build(&out).Count(ctx)
+	if err != nil {
+		return 0, wrap(err, "count alerts")
+	}
+	return int(n), nil
+}
 
 // List runs the query, newest first.
 func (q *AlertQuery) List(ctx context.Context) ([]*model.Alert, error) {
 	var out []*model.Alert
-	s := q.db.NewSelect().Model(&out)
-	for _, f := range q.filters {
-		s = s.WhereGroup(" AND ", f)
-	}
+	s := q.build(&out)
 	s = s.OrderExpr("al.opened_at DESC, al.id DESC")
 	if q.limit > 0 {
 		s = s.Limit(int64(q.limit))
 	}
+	s = q.page.apply(s)
 	if err := s.Scan(ctx); err != nil {
 		return nil, wrap(err, "list alerts")
 	}

@@ -80,6 +80,13 @@ var routeAccess = map[string]access{
 	RouteKioskEvents:    accessKiosk,
 	RouteKioskHeartbeat: accessKiosk,
 
+	RoutePerformer:       accessKiosk, // the secret in the URL is the credential; the page posts nothing
+	RoutePerformerGrid:   accessKiosk,
+	RoutePerformerEvents: accessKiosk,
+
+	RouteAlerts:           accessViewer,
+	RouteAlertAcknowledge: accessOperator,
+
 	RouteAdmin:             accessOperator,
 	RouteAdminUsers:        accessAdmin,
 	RouteAdminUserCreate:   accessAdmin,

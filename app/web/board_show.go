@@ -81,6 +81,13 @@ func (s *Server) boardData(ctx context.Context, q boardQuery, opts tileOptions) 
 	if err != nil {
 		return nil, err
 	}
+	return s.boardDataOf(ctx, f, opts)
+}
+
+// boardDataOf arranges the board of a resolved view.
+func (s *Server) boardDataOf(ctx context.Context, f *viewFilter, opts tileOptions) (*boardPage, error) {
+	q := f.q
+	var err error
 	version := s.board.Version()
 	tiles := s.board.Tiles()
 	now := time.Now()

@@ -76,7 +76,8 @@ type viewFilter struct {
 	q     boardQuery
 	locs  map[int64]bool // the location and its descendants
 	group *model.BoardGroup
-	pos   map[int64]int // channel id → index in the group
+	pos   map[int64]int  // channel id → index in the group
+	only  map[int64]bool // a performer's channels ("my packs"); nil: no such limit
 }
 
 // resolveView loads what a view needs from the database (or its last good
@@ -145,6 +146,9 @@ func subtree(locs []*model.Location, root int64) map[int64]bool {
 
 // match reports whether the view shows a tile.
 func (f *viewFilter) match(t *live.Tile) bool {
+	if f.only != nil && !f.only[t.ChannelID] {
+		return false
+	}
 	if f.locs != nil && (t.LocationID == nil || !f.locs[*t.LocationID]) {
 		return false
 	}

@@ -25,6 +25,13 @@ const (
 	RouteKioskEvents    = "kiosk.events"
 	RouteKioskHeartbeat = "kiosk.heartbeat"
 
+	RoutePerformer       = "performer"
+	RoutePerformerGrid   = "performer.grid"
+	RoutePerformerEvents = "performer.events"
+
+	RouteAlerts           = "alerts"
+	RouteAlertAcknowledge = "alerts.acknowledge"
+
 	RouteLogin       = "login"
 	RouteLoginSubmit = "login.submit"
 	RouteSetup       = "setup"
@@ -114,6 +121,16 @@ func (s *Server) routes() {
 	s.get("/kiosk/:token/grid", s.kioskGrid, guess).Name = RouteKioskGrid
 	s.get("/kiosk/:token/events", s.kioskEvents, append([]echo.MiddlewareFunc{guess}, stream...)...).Name = RouteKioskEvents
 	e.POST("/kiosk/:token/heartbeat", s.kioskHeartbeat, guess).Name = RouteKioskHeartbeat
+
+	// A performer's packs on a phone ("my packs"): like a wall display, the
+	// secret in the URL is the credential; it posts nothing.
+	s.get("/p/:secret", s.performerShow, guess).Name = RoutePerformer
+	s.get("/p/:secret/grid", s.performerGrid, guess).Name = RoutePerformerGrid
+	s.get("/p/:secret/events", s.performerEvents, append([]echo.MiddlewareFunc{guess}, stream...)...).Name = RoutePerformerEvents
+
+	// Alerts: the list, and acknowledging one (also from a board's toast).
+	s.get("/alerts", s.alertsList).Name = RouteAlerts
+	e.POST("/alerts/:id/acknowledge", s.alertAcknowledge).Name = RouteAlertAcknowledge
 
 	// The admin console.
 	s.get("/admin/", s.adminHome).Name = RouteAdmin

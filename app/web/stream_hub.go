@@ -93,6 +93,19 @@ func feedKey(f *viewFilter, opts tileOptions) string {
 		}
 	}
 	b.WriteString("|")
+	if f.only != nil {
+		b.WriteString("only:")
+		ids := make([]int64, 0, len(f.only))
+		for id := range f.only {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			b.WriteString(strconv.FormatInt(id, 10))
+			b.WriteByte(',')
+		}
+	}
+	b.WriteString("|")
 	b.WriteString(strconv.FormatBool(opts.ShowRF))
 	b.WriteString(strconv.FormatBool(opts.ShowAudio))
 	b.WriteString(strconv.FormatBool(opts.Clickable))

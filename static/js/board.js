@@ -24,6 +24,7 @@
       s.addEventListener('message', function () { lastSeen = Date.now(); setStale(false); });
       s.addEventListener('revoked', function () { window.location.reload(); });
       s.addEventListener('meters', function (e) { lastSeen = Date.now(); setStale(false); applyMeters(e.data); });
+      s.addEventListener('alert', function (e) { lastSeen = Date.now(); setStale(false); applyAlert(e.data); });
       return s;
     };
   }
@@ -64,6 +65,77 @@
       box.appendChild(track);
     }
   }
+
+  // Alerts arrive as JSON {event, id, kind, severity, state, message, ...}:
+  // "active" for those unresolved when the stream began, then "opened",
+  // "acknowledged", "resolved". Messages name devices, so they only ever
+  // go in as textContent.
+  var dismissed = {};
+  function applyAlert(data) {
+    var a;
+    try { a = JSON.parse(data); } catch (err) { return; }
+    if (!a || typeof a.id !== 'number') return;
+    var toasts = document.getElementById('alert-toasts');
+    if (toasts) toastAlert(toasts, a);
+    var strip = document.getElementById('alert-strip');
+    if (strip) stripAlert(strip, a);
+  }
+  function fillAlert(node, a) {
+    node.setAttribute('data-alert-id', String(a.id));
+    node.setAttribute('data-severity', a.severity === 'critical' ? 'critical' : 'warning');
+    node.setAttribute('data-state', a.state === 'acknowledged' ? 'acknowledged' : 'open');
+    var sev = node.querySelector('[data-alert-severity]');
+    if (sev) sev.textContent = a.severity === 'critical' ? 'Critical' : 'Warning';
+    var msg = node.querySelector('[data-alert-message]');
+    if (msg) msg.textContent = a.message;
+  }
+  // A toast stays until the alert is acknowledged or resolved, or until
+  // this person dismisses it.
+  function toastAlert(box, a) {
+    var el = document.getElementById('alert-toast-' + a.id);
+    var open = (a.event === 'opened' || a.event === 'active') && a.state === 'open';
+    if (!open) { if (el) el.parentNode.removeChild(el); return; }
+    if (el || dismissed[a.id]) return;
+    var tpl = document.getElementById('alert-toast-tpl');
+    if (!tpl) return;
+    var node = tpl.content.firstElementChild.cloneNode(true);
+    node.id = 'alert-toast-' + a.id;
+    fillAlert(node, a);
+    var ack = node.querySelector('[data-ack]');
+    var url = box.getAttribute('data-ack-url');
+    if (ack && url) ack.setAttribute('hx-post', url.replace(':id', String(a.id)));
+    else if (ack) ack.parentNode.removeChild(ack);
+    box.appendChild(node);
+    if (ack && url && window.htmx) htmx.process(node);
+  }
+  // The strip lists the unresolved alerts of its severity (all when the
+  // filter is empty); it hides when none is left.
+  function stripAlert(strip, a) {
+    var list = document.getElementById('alert-strip-list');
+    var tpl = document.getElementById('alert-strip-tpl');
+    if (!list || !tpl) return;
+    var want = strip.getAttribute('data-severity-filter');
+    var el = document.getElementById('alert-item-' + a.id);
+    if (a.event === 'resolved' || a.state === 'resolved' || (want && a.severity !== want)) {
+      if (el) el.parentNode.removeChild(el);
+    } else {
+      if (!el) {
+        el = tpl.content.firstElementChild.cloneNode(true);
+        el.id = 'alert-item-' + a.id;
+        list.insertBefore(el, list.firstChild);
+      }
+      fillAlert(el, a);
+      var note = el.querySelector('[data-alert-ack]');
+      if (note) note.hidden = a.state !== 'acknowledged';
+    }
+    strip.hidden = list.children.length === 0;
+  }
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var el = e.detail && e.detail.elt;
+    if (!el || !el.hasAttribute || !el.hasAttribute('data-ack') || !e.detail.successful) return;
+    var toast = el.closest('[data-alert-toast]');
+    if (toast) toast.parentNode.removeChild(toast);
+  });
 
   function setConn(state, text) {
     var el = document.getElementById('conn');
@@ -161,6 +233,15 @@
   document.addEventListener('click', function (e) {
     if (!e.target.closest) return;
     if (e.target.closest('[data-close]')) { closeDetail(); return; }
+    var gone = e.target.closest('[data-dismiss]');
+    if (gone) {
+      var toast = gone.closest('[data-alert-toast]');
+      if (toast) {
+        dismissed[toast.getAttribute('data-alert-id')] = true;
+        toast.parentNode.removeChild(toast);
+      }
+      return;
+    }
     var tile = e.target.closest('[data-detail]');
     if (tile && document.getElementById('detail')) {
       opener = tile.id;

@@ -1,0 +1,120 @@
+package browser
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"micboard/app/model"
+	"micboard/app/service"
+)
+
+// TestAlertToastStripAndPhone: a pack assigned to a performer goes
+// critical; the board shows a toast (announced politely, dismissible, the
+// device's name as text, never as markup), a wall display shows the strip,
+// the performer's phone link shows only that performer's channel with the
+// alert; when the pack recovers the strip and the phone's alert clear.
+func TestAlertToastStripAndPhone(t *testing.T) {
+	var kioskToken, phoneToken string
+	browser := newBrowser(t, 1600, 1000)
+	const ch = 3
+	s := newStack(t, testModels, 31, func(ctx context.Context, s *stack) {
+		// A name with markup in it: it must show as text.
+		must(t, s.Rx[rxULXD].SetName(ch, "HH03 <i>"))
+		p := &model.Performer{Name: "Zoe", Active: true}
+		must(t, s.St.Performers.Create(ctx, p))
+		if _, err := service.NewAssignments(s.St).Create(ctx, service.AssignmentInput{PerformerID: p.ID, ChannelID: s.channelID(rxULXD, ch)}); err != nil {
+			t.Fatalf("assign Zoe: %v", err)
+		}
+		kioskToken = newKiosk(ctx, t, s, "Stage left wall")
+		var err error
+		if _, phoneToken, err = service.CreatePerformerLink(ctx, s.St, service.CLI, "Zoe"); err != nil {
+			t.Fatalf("link Zoe: %v", err)
+		}
+	})
+	rx := s.Rx[rxULXD]
+	id := s.channelID(rxULXD, ch)
+	must(t, rx.SetTxOff(ch, false))
+	must(t, rx.SetBatteryBars(ch, 5))
+	s.waitOnline()
+	s.waitBoard("ULX-D ch 3 good", func() bool { return s.tileStatus(id) == model.StatusGood })
+
+	board := openTab(t, browser, true)
+	board.open(s.url("/"))
+	board.waitConn("live")
+	kiosk := openTab(t, browser, true)
+	kiosk.open(s.url("/kiosk/" + kioskToken))
+	kiosk.waitConn("live")
+	phone := openTab(t, browser, true)
+	phone.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	if resp := phone.open(s.url("/p/" + phoneToken)); resp.Status != 200 {
+		t.Fatalf("GET /p/<token> = %d, want 200", resp.Status)
+	}
+	phone.waitConn("live")
+	if got := eval[[]string](phone, `[...document.querySelectorAll('article[id^=tile-]')].map(e => e.id)`); len(got) != 1 || got[0] != "tile-"+strconv.FormatInt(id, 10) {
+		t.Errorf("phone shows tiles %v, want only tile-%d", got, id)
+	}
+	if got := eval[bool](kiosk, `document.getElementById('alert-strip').hidden`); !got {
+		t.Error("kiosk strip shows before any alert")
+	}
+	board.setMarker()
+
+	must(t, rx.SetBatteryBars(ch, 1))
+	const toast = `document.querySelector('#alert-toasts [data-alert-toast]')`
+	board.waitFor("a critical toast on the board",
+		toast+`?.dataset.severity === 'critical' && `+toast+`.textContent.includes('battery critical')`,
+		`document.getElementById('alert-toasts')?.outerHTML`, liveTimeout)
+	msg := eval[string](board, toast+`.querySelector('[data-alert-message]').textContent`)
+	if !strings.HasPrefix(msg, "HH03 <i> — battery critical") {
+		t.Errorf("toast says %q, want the name as text and the kind", msg)
+	}
+	if got := eval[int](board, `document.querySelectorAll('#alert-toasts i').length`); got != 0 {
+		t.Errorf("the device's name became markup in the toast (%d <i>)", got)
+	}
+	if got := eval[string](board, `document.getElementById('alert-toasts').getAttribute('aria-live')`); got != "polite" {
+		t.Errorf("toasts aria-live = %q, want polite", got)
+	}
+
+	kiosk.waitFor("the critical strip on the kiosk",
+		`!document.getElementById('alert-strip').hidden && document.querySelector('#alert-strip-list [data-alert-item]')?.textContent.includes('battery critical')`,
+		`document.getElementById('alert-strip')?.outerHTML`, liveTimeout)
+	if px := eval[float64](kiosk, `parseFloat(getComputedStyle(document.querySelector('#alert-strip-list [data-alert-item]')).fontSize)`); px < 28 {
+		t.Errorf("strip text is %.0f px, too small to read from 5 m", px)
+	}
+	if w := eval[float64](kiosk, `document.getElementById('alert-strip').getBoundingClientRect().width / window.innerWidth`); w < 0.95 {
+		t.Errorf("strip spans %.0f %% of the screen, want the full width", w*100)
+	}
+	phone.waitFor("the alert on the phone",
+		`document.querySelector('#alert-strip-list [data-alert-item]')?.textContent.includes('battery critical')`,
+		`document.body.innerText`, liveTimeout)
+
+	// Dismissed by hand, the toast goes and stays gone.
+	board.do("dismiss", chromedp.Click(chromedp.CSS(`#alert-toasts [data-dismiss]`)))
+	board.waitFor("toast dismissed", toast+` === null`, `document.getElementById('alert-toasts')?.outerHTML`, stepTimeout)
+	board.checkNoReload()
+
+	// The pack is changed: the alert resolves, the strip and the phone clear.
+	must(t, rx.SetBatteryBars(ch, 5))
+	kiosk.waitFor("the strip clears", `document.getElementById('alert-strip').hidden`,
+		`document.getElementById('alert-strip')?.outerHTML`, 2*liveTimeout)
+	phone.waitFor("the phone's alert clears", `document.querySelector('#alert-strip-list [data-alert-item]') === null`,
+		`document.body.innerText`, 2*liveTimeout)
+
+	// Revoked: the open phone page is told, a fresh visit is 410.
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := service.RevokePerformerLinks(rctx, s.St, service.CLI, "Zoe", time.Now()); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	fresh := openTab(t, browser, true)
+	if resp := fresh.open(s.url("/p/" + phoneToken)); resp.Status != 410 {
+		t.Errorf("revoked phone link = %d, want 410", resp.Status)
+	}
+	if strings.Contains(s.logs.String(), phoneToken) {
+		t.Error("the phone link's secret reached the log")
+	}
+}
