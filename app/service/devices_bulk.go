@@ -53,6 +53,10 @@ func (a ReceiverAction) Label() string {
 		return "Set location"
 	case BulkReconnect:
 		return "Reconnect"
+	case ConnHealthCheck:
+		return "Health check"
+	case ConnResetErrors:
+		return "Reset errors"
 	}
 	return string(a)
 }
@@ -269,6 +273,10 @@ func bulkSummary(r *ReceiverBulkResult, loc *model.Location) string {
 		b.WriteString("status synced from the monitor: ")
 	case BulkReconnect:
 		b.WriteString("reconnect asked: ")
+	case ConnHealthCheck:
+		b.WriteString("silent links marked disconnected: ")
+	case ConnResetErrors:
+		b.WriteString("errors reset: ")
 	}
 	for i, c := range r.Changed {
 		if i > 0 {

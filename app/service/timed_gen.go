@@ -86,6 +86,12 @@ func TimeConnections(s *Connections, obs Observer) *TimedConnections {
 	return &TimedConnections{s, obs}
 }
 
+// BulkConnections times Connections.BulkConnections.
+func (t *TimedConnections) BulkConnections(ctx context.Context, p1 Actor, p2 ReceiverAction, p3 []int64, p4 time.Duration) (r0 *ReceiverBulkResult, err error) {
+	defer t.obs.ObserveCall(ctx, "Connections.BulkConnections", time.Now(), &err)
+	return t.Connections.BulkConnections(ctx, p1, p2, p3, p4)
+}
+
 // CleanupStale times Connections.CleanupStale.
 func (t *TimedConnections) CleanupStale(ctx context.Context, p1 time.Duration) (r0 []int64, err error) {
 	defer t.obs.ObserveCall(ctx, "Connections.CleanupStale", time.Now(), &err)

@@ -116,6 +116,14 @@ func (q *ReceiverQuery) Search(text string) *ReceiverQuery {
 	})
 }
 
+// LinkStatus keeps receivers whose connection is in one state.
+func (q *ReceiverQuery) LinkStatus(st model.ConnStatus) *ReceiverQuery {
+	q.tags.add(tagConnections)
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery {
+		return s.Where("EXISTS (SELECT 1 FROM connections c WHERE c.receiver_id = rx.id AND c.status = ?)", st)
+	})
+}
+
 // IDs keeps the given receivers.
 func (q *ReceiverQuery) IDs(ids ...int64) *ReceiverQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("rx.id IN (?)", bun.In(ids)) })

@@ -100,12 +100,16 @@ var routeAccess = map[string]access{
 	RouteMetrics: accessPublic, // gated by mayReadMetrics: admins, or anyone when MICBOARD_METRICS_PUBLIC=true
 
 	// Device actions are an operator's; editing the inventory an admin's.
-	RouteAdminReceivers:       accessOperator,
-	RouteAdminReceiversEvents: accessOperator,
-	RouteAdminReceiversBulk:   accessOperator,
-	RouteAdminReceiverShow:    accessOperator,
-	RouteAdminReceiverSave:    accessAdmin,
-	RouteAdminChannelRename:   accessOperator,
+	RouteAdminReceivers:        accessOperator,
+	RouteAdminReceiversEvents:  accessOperator,
+	RouteAdminReceiversBulk:    accessOperator,
+	RouteAdminReceiverShow:     accessOperator,
+	RouteAdminReceiverSave:     accessAdmin,
+	RouteAdminChannelRename:    accessOperator,
+	RouteAdminConnections:      accessOperator,
+	RouteAdminConnectionsBulk:  accessOperator,
+	RouteAdminManufacturers:    accessAdmin,
+	RouteAdminManufacturerSync: accessAdmin,
 
 	RouteAdminPerformers:      accessOperator,
 	RouteAdminPerformerCreate: accessOperator,

@@ -84,6 +84,7 @@ type receiversFilter struct {
 	Active   string // "", yes, no
 	Location int64  // 0: any
 	Vendor   string // manufacturer code, "" for any
+	Link     string // connection status, "" for any
 	Sort     string
 	Desc     bool
 	Page     int
@@ -105,6 +106,11 @@ func parseReceiversFilter(v url.Values) receiversFilter {
 	f := receiversFilter{
 		Q: truncate(strings.TrimSpace(v.Get("q")), 64), Online: yesNo(v.Get("online")), Active: yesNo(v.Get("active")),
 		Vendor: truncate(strings.TrimSpace(v.Get("vendor")), 32), Sort: v.Get("sort"), Desc: v.Get("desc") == "1",
+	}
+	for _, st := range linkStatuses {
+		if v.Get("link") == string(st) {
+			f.Link = string(st)
+		}
 	}
 	f.Location, _ = strconv.ParseInt(v.Get("loc"), 10, 64)
 	f.Location = max(f.Location, 0)
@@ -131,6 +137,7 @@ func (f receiversFilter) Values() url.Values {
 		v.Set("loc", strconv.FormatInt(f.Location, 10))
 	}
 	set("vendor", f.Vendor)
+	set("link", f.Link)
 	if f.Sort != "name" {
 		set("sort", f.Sort)
 	}
@@ -187,6 +194,9 @@ func (f receiversFilter) query(st *store.Store) *store.ReceiverQuery {
 	}
 	if f.Vendor != "" {
 		q = q.ByManufacturer(f.Vendor)
+	}
+	if f.Link != "" {
+		q = q.LinkStatus(model.ConnStatus(f.Link))
 	}
 	return q
 }

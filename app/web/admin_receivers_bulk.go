@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,40 +26,12 @@ func (s *Server) adminReceiversBulk(c echo.Context) error {
 		return errStoreUnavailable
 	}
 	ctx := c.Request().Context()
-	req := c.Request()
-	if err := req.ParseForm(); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest)
-	}
-	form := req.Form
-	f := parseReceiversFilter(form)
-	f.Page = 1
-	action := service.ReceiverAction(strings.TrimSpace(form.Get("action")))
-	all := form.Get("all") == "1"
-	panel := rxBulkPanel{CSRF: csrfToken(c), Query: f.Values().Encode(), All: all, Action: truncate(string(action), 32), Actions: service.ReceiverActions, Errors: map[string]string{}}
-	locs, _, err := s.receiverChoices(ctx)
+	t, err := s.bulkTargets(c, RouteAdminReceiversBulk, service.ReceiverActions)
 	if err != nil {
 		return err
 	}
-	panel.Locations = locs
-	if panel.Total, err = f.query(s.store).Count(ctx); err != nil {
-		return err
-	}
-
-	var ids []int64
-	if all {
-		if ids, err = f.query(s.store).ListIDs(ctx); err != nil {
-			return err
-		}
-	} else {
-		for _, v := range form["ids"] {
-			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil || id <= 0 {
-				panel.Errors["ids"] = fmt.Sprintf("%q is not a receiver id", truncate(v, 20))
-				continue
-			}
-			ids = append(ids, id)
-		}
-	}
+	form, panel, ids, all, action := t.form, t.panel, t.ids, t.all, t.action
+	panel.ShowLocation = true
 	var locationID *int64
 	if raw := strings.TrimSpace(form.Get("location")); raw != "" && action == service.BulkSetLocation {
 		id, err := strconv.ParseInt(raw, 10, 64)
@@ -106,6 +79,62 @@ func (s *Server) adminReceiversBulk(c echo.Context) error {
 	panel.Result = res
 	s.log.InfoContext(ctx, "console: bulk action on receivers", "action", action, "changed", len(res.Changed), "refused", len(res.Refused))
 	return s.renderBulk(c, http.StatusOK, panel)
+}
+
+// bulkTarget is what a bulk form names: the rows (ticked, or all that
+// match the filter), the action, and the panel to answer with.
+type bulkTarget struct {
+	form   url.Values
+	panel  rxBulkPanel
+	ids    []int64
+	all    bool
+	action service.ReceiverAction
+}
+
+// bulkTargets reads a bulk form over receivers: ids (repeated) or all=1
+// with the filter's fields. An id that is not a number is a message beside
+// the field, in panel.Errors.
+func (s *Server) bulkTargets(c echo.Context, post string, actions []service.ReceiverAction) (*bulkTarget, error) {
+	ctx := c.Request().Context()
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return nil, echo.NewHTTPError(http.StatusBadRequest)
+	}
+	t := &bulkTarget{form: req.Form}
+	f := parseReceiversFilter(req.Form)
+	f.Page = 1
+	t.action = service.ReceiverAction(strings.TrimSpace(req.Form.Get("action")))
+	t.all = req.Form.Get("all") == "1"
+	to, err := s.reverse(post)
+	if err != nil {
+		return nil, err
+	}
+	query := f.Values().Encode()
+	if query != "" {
+		to += "?" + query
+	}
+	t.panel = rxBulkPanel{CSRF: csrfToken(c), Post: to, Query: query, All: t.all, Action: truncate(string(t.action), 32), Actions: actions, Errors: map[string]string{}}
+	if t.panel.Locations, _, err = s.receiverChoices(ctx); err != nil {
+		return nil, err
+	}
+	if t.panel.Total, err = f.query(s.store).Count(ctx); err != nil {
+		return nil, err
+	}
+	if t.all {
+		if t.ids, err = f.query(s.store).ListIDs(ctx); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	for _, v := range req.Form["ids"] {
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || id <= 0 {
+			t.panel.Errors["ids"] = fmt.Sprintf("%q is not a receiver id", truncate(v, 20))
+			continue
+		}
+		t.ids = append(t.ids, id)
+	}
+	return t, nil
 }
 
 // confirmQuestion asks before an action that stops something.

@@ -30,17 +30,20 @@ type receiversPage struct {
 
 // rxBulkPanel is the bulk toolbar as typed, with what the last action said.
 type rxBulkPanel struct {
-	CSRF      string
-	Query     string // the filter the actions apply to
-	Total     int    // how many receivers match it
-	All       bool
-	Action    string
-	Location  int64
-	Actions   []service.ReceiverAction
-	Locations []*model.Location
-	Errors    map[string]string
-	Confirm   *rxBulkConfirm
-	Result    *service.ReceiverBulkResult
+	CSRF  string
+	Post  string // where the form posts, the filter in its query
+	Query string // the filter the actions apply to
+	// ShowLocation offers the location field (set_location).
+	ShowLocation bool
+	Total        int // how many receivers match it
+	All          bool
+	Action       string
+	Location     int64
+	Actions      []service.ReceiverAction
+	Locations    []*model.Location
+	Errors       map[string]string
+	Confirm      *rxBulkConfirm
+	Result       *service.ReceiverBulkResult
 }
 
 // rxBulkConfirm asks before an action that stops something, saying how many.
@@ -99,8 +102,15 @@ func (s *Server) receiversPage(c echo.Context) (*receiversPage, error) {
 		ids = append(ids, strconv.FormatInt(rx.ID, 10))
 	}
 	p.IDs = strings.Join(ids, ",")
+	post, err := s.reverse(RouteAdminReceiversBulk)
+	if err != nil {
+		return nil, err
+	}
+	if q := f.Values().Encode(); q != "" {
+		post += "?" + q
+	}
 	p.Bulk = rxBulkPanel{
-		CSRF: csrfToken(c), Query: f.Values().Encode(), Total: total, Actions: service.ReceiverActions, Locations: locs,
+		CSRF: csrfToken(c), Post: post, Query: f.Values().Encode(), Total: total, Actions: service.ReceiverActions, Locations: locs, ShowLocation: true,
 	}
 	return p, nil
 }

@@ -49,12 +49,16 @@ const (
 
 	RouteMetrics = "metrics"
 
-	RouteAdminReceivers       = "admin.receivers"
-	RouteAdminReceiversEvents = "admin.receivers.events"
-	RouteAdminReceiversBulk   = "admin.receivers.bulk"
-	RouteAdminReceiverShow    = "admin.receivers.show"
-	RouteAdminReceiverSave    = "admin.receivers.save"
-	RouteAdminChannelRename   = "admin.channels.rename"
+	RouteAdminReceivers        = "admin.receivers"
+	RouteAdminReceiversEvents  = "admin.receivers.events"
+	RouteAdminReceiversBulk    = "admin.receivers.bulk"
+	RouteAdminReceiverShow     = "admin.receivers.show"
+	RouteAdminReceiverSave     = "admin.receivers.save"
+	RouteAdminChannelRename    = "admin.channels.rename"
+	RouteAdminConnections      = "admin.connections"
+	RouteAdminConnectionsBulk  = "admin.connections.bulk"
+	RouteAdminManufacturers    = "admin.manufacturers"
+	RouteAdminManufacturerSync = "admin.manufacturers.sync"
 
 	RouteAdminPerformers      = "admin.performers"
 	RouteAdminPerformerCreate = "admin.performers.create"
@@ -151,6 +155,10 @@ func (s *Server) routes() {
 	s.get("/admin/receivers/:id", s.adminReceiverShow).Name = RouteAdminReceiverShow
 	e.POST("/admin/receivers/:id", s.adminReceiverSave).Name = RouteAdminReceiverSave
 	e.POST("/admin/channels/:id/name", s.adminChannelRename).Name = RouteAdminChannelRename
+	s.get("/admin/connections", s.adminConnectionsList).Name = RouteAdminConnections
+	e.POST("/admin/connections/bulk", s.adminConnectionsBulk).Name = RouteAdminConnectionsBulk
+	s.get("/admin/manufacturers", s.adminManufacturersList).Name = RouteAdminManufacturers
+	e.POST("/admin/manufacturers/:id/sync", s.adminManufacturerSync).Name = RouteAdminManufacturerSync
 	s.get("/admin/performers", s.adminPerformersList).Name = RouteAdminPerformers
 	e.POST("/admin/performers", s.adminPerformerCreate).Name = RouteAdminPerformerCreate
 	e.POST("/admin/performers/:id", s.adminPerformerUpdate).Name = RouteAdminPerformerUpdate
