@@ -106,6 +106,7 @@ var routeAccess = map[string]access{
 	RouteAdminReceiverShow:     accessOperator,
 	RouteAdminReceiverSave:     accessAdmin,
 	RouteAdminChannelRename:    accessOperator,
+	RouteAdminChannels:         accessOperator,
 	RouteAdminConnections:      accessOperator,
 	RouteAdminConnectionsBulk:  accessOperator,
 	RouteAdminManufacturers:    accessAdmin,

@@ -47,6 +47,13 @@ func (s *Server) adminChannelRename(c echo.Context) error {
 	}
 	s.dev().rows.Poke()
 	s.log.InfoContext(ctx, "console: channel renamed on its receiver", "channel", id, "receiver", ch.ReceiverID)
+	if c.QueryParam("back") == "channels" {
+		to, err := s.reverse(RouteAdminChannels)
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, to+"?done=renamed")
+	}
 	to, err := s.reverse(RouteAdminReceiverShow, ch.ReceiverID)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ type adminNavItem struct {
 var adminSections = []adminNavItem{
 	{Label: "Overview", Route: RouteAdmin},
 	{Label: "Receivers", Route: RouteAdminReceivers},
-	{Label: "Channels"},
+	{Label: "Channels", Route: RouteAdminChannels},
 	{Label: "Performers", Route: RouteAdminPerformers},
 	{Label: "Assignments", Route: RouteAdminAssignments},
 	{Label: "Locations", Route: RouteAdminLocations},

@@ -55,6 +55,7 @@ const (
 	RouteAdminReceiverShow     = "admin.receivers.show"
 	RouteAdminReceiverSave     = "admin.receivers.save"
 	RouteAdminChannelRename    = "admin.channels.rename"
+	RouteAdminChannels         = "admin.channels"
 	RouteAdminConnections      = "admin.connections"
 	RouteAdminConnectionsBulk  = "admin.connections.bulk"
 	RouteAdminManufacturers    = "admin.manufacturers"
@@ -154,6 +155,7 @@ func (s *Server) routes() {
 	e.POST("/admin/receivers/bulk", s.adminReceiversBulk).Name = RouteAdminReceiversBulk
 	s.get("/admin/receivers/:id", s.adminReceiverShow).Name = RouteAdminReceiverShow
 	e.POST("/admin/receivers/:id", s.adminReceiverSave).Name = RouteAdminReceiverSave
+	s.get("/admin/channels", s.adminChannelsList).Name = RouteAdminChannels
 	e.POST("/admin/channels/:id/name", s.adminChannelRename).Name = RouteAdminChannelRename
 	s.get("/admin/connections", s.adminConnectionsList).Name = RouteAdminConnections
 	e.POST("/admin/connections/bulk", s.adminConnectionsBulk).Name = RouteAdminConnectionsBulk
