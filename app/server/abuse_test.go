@@ -38,6 +38,7 @@ type abuseSizes struct {
 	slowHeaders, slowBodies, waves int
 	readers, stalled               int // live streams: reading, never reading
 	oversized                      int // of each oversized request kind
+	dialers                        int // slow connections dialled at once
 	// timeouts are tight, so the abuse ends in seconds: what is tested is
 	// that the server's timeouts end the connections, not the defaults.
 	timeouts web.Timeouts
@@ -64,7 +65,7 @@ const healthBudget = 100 * time.Millisecond
 // connection ends once its timeout passes, and the process hands back its
 // file descriptors and memory afterwards.
 func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
-	sz := abuseSizes{receivers: 10, slowHeaders: 200, slowBodies: 200, waves: 1, readers: 240, stalled: 60, oversized: 4,
+	sz := abuseSizes{receivers: 10, slowHeaders: 200, slowBodies: 200, waves: 1, readers: 240, stalled: 60, oversized: 4, dialers: 4,
 		timeouts:  web.Timeouts{ReadHeader: time.Second, Read: 2 * time.Second, Write: 3 * time.Second, Idle: 3 * time.Second},
 		meterRate: "100ms", dropWithin: 25 * time.Second}
 	if soak() {
@@ -75,7 +76,7 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		// stream's handler may start seconds after its request was read:
 		// the timeouts leave room for that, and the fleet meters at the
 		// default rate.
-		sz = abuseSizes{receivers: 40, slowHeaders: 2000, slowBodies: 2000, waves: 5, readers: 2400, stalled: 600, oversized: 10,
+		sz = abuseSizes{receivers: 40, slowHeaders: 2000, slowBodies: 2000, waves: 5, readers: 2400, stalled: 600, oversized: 10, dialers: 32,
 			timeouts:  web.Timeouts{ReadHeader: 2 * time.Second, Read: 5 * time.Second, Write: 10 * time.Second, Idle: 10 * time.Second},
 			meterRate: "1s", dropWithin: 90 * time.Second}
 	}
@@ -197,7 +198,7 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		var wg sync.WaitGroup
 		// Pace the dials, not the waiting: the abusers share the server's two
 		// cores here, and their own dialling is not the server's cost.
-		dials := make(chan struct{}, 4)
+		dials := make(chan struct{}, sz.dialers)
 		launch := func(block, i int, kind string, within time.Duration, req ...[]byte) {
 			wg.Add(1)
 			go func() {
