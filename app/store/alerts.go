@@ -207,6 +207,15 @@ func (r *AlertSubscriptions) Set(ctx context.Context, s *model.AlertSubscription
 	return wrap(err, "set alert e-mail of user %d", s.UserID)
 }
 
+// Get loads a user's alert e-mail setting (ErrNotFound: never set).
+func (r *AlertSubscriptions) Get(ctx context.Context, userID int64) (*model.AlertSubscription, error) {
+	s := new(model.AlertSubscription)
+	if err := r.db.NewSelect().Model(s).Where("asub.user_id = ?", userID).Scan(ctx); err != nil {
+		return nil, wrap(err, "get alert e-mail of user %d", userID)
+	}
+	return s, nil
+}
+
 // Recipients lists the addresses of active users who want alert mail.
 func (r *AlertSubscriptions) Recipients(ctx context.Context) ([]string, error) {
 	var out []string

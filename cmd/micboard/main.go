@@ -69,13 +69,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = discoverCmd(ctx, args, stdout)
 	case "user":
 		err = userCmd(ctx, args, stdout, stderr)
+	case "performer":
+		err = performerCmd(ctx, args, stdout)
+	case "webhook":
+		err = webhookCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover or user (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover, user, performer or webhook (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -98,7 +102,9 @@ Commands:
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
   discover  add | run ID | list | approve ID | reject ID: find receivers on the network
-  user      add NAME --role viewer|operator|admin | passwd NAME | list | disable NAME | enable NAME: accounts
+  user      add NAME --role viewer|operator|admin | passwd NAME | list | disable NAME | enable NAME | alerts NAME on|off: accounts
+  performer link NAME [--revoke]: a performer's packs on a phone, by a secret link
+  webhook   add URL --secret-stdin [--kinds K,...] | list | remove ID: alert webhooks
   version   print the version
   help      show this help
 `

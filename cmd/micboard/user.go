@@ -25,11 +25,14 @@ const userUsage = `Usage:
   micboard user list
   micboard user disable NAME
   micboard user enable NAME
+  micboard user alerts NAME on [--email ADDRESS] | off
 
 The password comes from MICBOARD_PASSWORD when it is set, otherwise from
 standard input: typed twice, without echo, on a terminal; the first line
 when piped. Changing a password or disabling a user ends their sessions at
-once. Every change is recorded in the audit log as made by "cli".
+once. alerts on sends the user every alert event by e-mail (MICBOARD_SMTP_URL
+must be set); the first time it needs --email. Every change is recorded in
+the audit log as made by "cli".
 `
 
 // userCmd handles `micboard user add|passwd|list|disable|enable`.
@@ -39,6 +42,9 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("user: want a subcommand: add, passwd, list, disable or enable")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "alerts" {
+		return userAlertsCmd(ctx, args, stdout)
+	}
 	switch sub {
 	case "add", "passwd", "list", "disable", "enable":
 	case "-h", "--help", "help":

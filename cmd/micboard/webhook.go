@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"micboard/app/model"
+	"micboard/app/service"
+	"micboard/app/store"
+)
+
+const webhookUsage = `Usage:
+  micboard webhook add URL --secret-stdin [--kinds battery_low,battery_critical,rf_loss,audio_low,rx_offline,tx_off]
+  micboard webhook list
+  micboard webhook remove ID
+
+Each alert event (opened, acknowledged, resolved) is POSTed as JSON to every
+active webhook that wants its kind (no --kinds: every kind), signed with
+X-Micboard-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>.
+The secret is read from standard input (unechoed on a terminal, the first
+line when piped), so it never shows in a shell history or a process list;
+list never prints it. A running server picks changes up within 30 s. Every
+change is recorded in the audit log as made by "cli".
+`
+
+// minWebhookSecret is the shortest secret accepted: a receiver checks the
+// signature with it, so it must not be guessable.
+const minWebhookSecret = 16
+
+// webhookCmd handles `micboard webhook add|list|remove`.
+func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, webhookUsage)
+		return errors.New("webhook: want a subcommand: add, list or remove")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "add", "list", "remove":
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, webhookUsage)
+		return nil
+	default:
+		return fmt.Errorf("webhook: unknown subcommand %q: want add, list or remove", sub)
+	}
+	fs := flag.NewFlagSet("webhook "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	secretStdin := fs.Bool("secret-stdin", false, "")
+	kindsFlag := fs.String("kinds", "", "")
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, webhookUsage)
+			}
+			return fmt.Errorf("webhook %s: %w", sub, err)
+		}
+		if args = fs.Args(); len(args) > 0 {
+			pos, args = append(pos, args[0]), args[1:]
+		}
+	}
+
+	var hook *model.Webhook
+	var removeID int64
+	switch sub {
+	case "add":
+		if len(pos) != 1 {
+			return errors.New("webhook add: want one URL")
+		}
+		if u, err := url.Parse(pos[0]); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("webhook add: %q: want an http:// or https:// URL", pos[0])
+		}
+		if !*secretStdin {
+			return errors.New("webhook add: want --secret-stdin: the signing secret is read from standard input")
+		}
+		kinds, err := parseKinds(*kindsFlag)
+		if err != nil {
+			return fmt.Errorf("webhook add: %w", err)
+		}
+		secret, err := readSecret(os.Stdin)
+		if err != nil {
+			return fmt.Errorf("webhook add: %w", err)
+		}
+		if len(secret) < minWebhookSecret {
+			return fmt.Errorf("webhook add: the secret has %d characters; want at least %d", len(secret), minWebhookSecret)
+		}
+		hook = &model.Webhook{URL: pos[0], Secret: secret, Kinds: kinds, Active: true}
+	case "list":
+		if len(pos) != 0 {
+			return fmt.Errorf("webhook list: unexpected argument %q", pos[0])
+		}
+	case "remove":
+		if len(pos) != 1 {
+			return errors.New("webhook remove: want one ID (micboard webhook list shows them)")
+		}
+		id, err := strconv.ParseInt(pos[0], 10, 64)
+		if err != nil || id < 1 {
+			return fmt.Errorf("webhook remove: %q: want the webhook's ID (micboard webhook list shows them)", pos[0])
+		}
+		removeID = id
+	}
+	if sub != "add" && (*secretStdin || *kindsFlag != "") {
+		return fmt.Errorf("webhook %s: --secret-stdin and --kinds are only for add", sub)
+	}
+
+	_, bdb, err := openConfigured(ctx)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	st := store.New(bdb)
+
+	switch sub {
+	case "add":
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			if err := tx.Webhooks.Create(ctx, hook); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "webhook.create", ObjectKind: "webhook", ObjectIDs: []int64{hook.ID},
+				Summary: fmt.Sprintf("added webhook %s for %s", hook.URL, kindsText(hook.Kinds))}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("webhook add: %w", err)
+		}
+		fmt.Fprintf(stdout, "webhook %d added: %s gets %s\n", hook.ID, hook.URL, kindsText(hook.Kinds))
+	case "list":
+		list, err := st.Webhooks.List(ctx, false)
+		if err != nil {
+			return fmt.Errorf("webhook list: %w", err)
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tURL\tKINDS\tSTATE")
+		for _, h := range list {
+			state := "active"
+			if !h.Active {
+				state = "removed"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", h.ID, h.URL, kindsText(h.Kinds), state)
+		}
+		return w.Flush()
+	case "remove":
+		var gone *model.Webhook
+		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
+			list, err := tx.Webhooks.List(ctx, true)
+			if err != nil {
+				return service.Change{}, err
+			}
+			for _, h := range list {
+				if h.ID == removeID {
+					gone = h
+				}
+			}
+			if gone == nil {
+				return service.Change{}, fmt.Errorf("no active webhook %d", removeID)
+			}
+			if err := tx.Webhooks.Deactivate(ctx, removeID); err != nil {
+				return service.Change{}, err
+			}
+			return service.Change{Action: "webhook.remove", ObjectKind: "webhook", ObjectIDs: []int64{removeID},
+				Summary: fmt.Sprintf("removed webhook %s", gone.URL)}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("webhook remove: %w", err)
+		}
+		fmt.Fprintf(stdout, "webhook %d (%s) removed; it gets no more alerts\n", removeID, gone.URL)
+	}
+	return nil
+}
+
+// parseKinds reads --kinds: alert kinds separated by commas; empty is all.
+func parseKinds(s string) ([]model.AlertKind, error) {
+	out := []model.AlertKind{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, k := range strings.Split(s, ",") {
+		kind := model.AlertKind(strings.TrimSpace(k))
+		if !kind.Valid() {
+			return nil, fmt.Errorf("--kinds: %q is not an alert kind; want some of %s", kind, kindsText(model.AlertKinds))
+		}
+		out = append(out, kind)
+	}
+	return out, nil
+}
+
+func kindsText(kinds []model.AlertKind) string {
+	if len(kinds) == 0 {
+		return "every kind"
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = string(k)
+	}
+	return strings.Join(parts, ",")
+}
+
+// readSecret reads a secret unechoed from a terminal, else the first line
+// of standard input.
+func readSecret(f *os.File) (string, error) {
+	if fd := int(f.Fd()); term.IsTerminal(fd) {
+		fmt.Fprint(os.Stderr, "Webhook secret: ")
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read secret: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read secret from standard input: %w", err)
+	}
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", errors.New("--secret-stdin: no secret on standard input")
+	}
+	return line, nil
+}
