@@ -86,7 +86,7 @@ bench-fleet: deps db build ## a real server watching RECEIVERS simulated receive
 			--meter-rate $${run%%:*} --streams $${run#*:} || exit 1; \
 	done
 
-screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) from a simulated show
+screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) and phone.png (390x844) from a simulated show
 	@mkdir -p docs/screenshots
 	MICBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./app/web/browser/ -run '^TestScreenshots$$' -count=1 -v
 

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 var screenshotModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4"}
 
 // TestScreenshots captures docs/screenshots/board.png and kiosk.png at
-// 1920×1080 from a simulated show. It runs only when MICBOARD_SCREENSHOTS
+// 1920×1080 from a simulated show, and phone.png (a performer's packs) at
+// 390×844. It runs only when MICBOARD_SCREENSHOTS
 // names the folder to write to (`make screenshots`).
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("MICBOARD_SCREENSHOTS")
@@ -44,7 +46,7 @@ func TestScreenshots(t *testing.T) {
 		w, h                     = 1920, 1080
 	)
 	browser := newBrowser(t, w, h)
-	var token string
+	var token, phoneToken string
 	s := newStack(t, screenshotModels, 2026, func(ctx context.Context, s *stack) {
 		// The generator cuts "HH01 Spare" to ULX-D's 8 characters and may
 		// repeat a name; a real crew would not.
@@ -72,6 +74,14 @@ func TestScreenshots(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatalf("kiosk: %v", err)
+		}
+		// The phone link of the performer whose pack is about to die.
+		asg, err := s.St.Assignments.ActiveForChannel(ctx, s.channelID(rxULX, 2))
+		if err != nil {
+			t.Fatalf("who holds ULX-D ch 2: %v", err)
+		}
+		if _, phoneToken, err = service.CreatePerformerLink(ctx, s.St, service.CLI, strconv.FormatInt(asg.PerformerID, 10)); err != nil {
+			t.Fatalf("phone link: %v", err)
 		}
 		if _, err := service.NewUsers(s.St).Create(ctx, service.CLI,
 			service.UserInput{Username: "ops", Password: "stage-manager", Role: model.RoleOperator}); err != nil {
@@ -101,7 +111,7 @@ func TestScreenshots(t *testing.T) {
 			s.tileStatus(s.channelID(rxAD, 2)) == model.StatusPrevGood
 	})
 
-	shoot := func(p *tab, file string) {
+	shootAt := func(p *tab, file string, w, h int64) {
 		t.Helper()
 		time.Sleep(3 * time.Second) // meters settle, "Live" shows
 		p.do("viewport", chromedp.EmulateViewport(w, h))
@@ -115,7 +125,7 @@ func TestScreenshots(t *testing.T) {
 		if err != nil {
 			t.Fatalf("screenshot %s is no PNG: %v", file, err)
 		}
-		if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		if b := img.Bounds(); int64(b.Dx()) != w || int64(b.Dy()) != h {
 			t.Fatalf("screenshot %s is %dx%d, want %dx%d", file, b.Dx(), b.Dy(), w, h)
 		}
 		path := filepath.Join(dir, file)
@@ -124,6 +134,7 @@ func TestScreenshots(t *testing.T) {
 		}
 		t.Logf("wrote %s", path)
 	}
+	shoot := func(p *tab, file string) { t.Helper(); shootAt(p, file, w, h) }
 
 	p := openTab(t, browser, false)
 	p.do("viewport", chromedp.EmulateViewport(w, h))
@@ -138,6 +149,16 @@ func TestScreenshots(t *testing.T) {
 	k.waitConn("live")
 	k.waitStatus(s.channelID(rxEW, 2), string(model.StatusCritical))
 	shoot(k, "kiosk.png")
+
+	// A performer's own packs on a phone, with the pack's alert.
+	ph := openTab(t, browser, true)
+	ph.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	ph.open(s.url("/p/" + phoneToken))
+	ph.waitConn("live")
+	ph.waitStatus(s.channelID(rxULX, 2), string(model.StatusCritical))
+	ph.waitFor("the alert on the phone", `document.querySelector('#alert-strip-list [data-alert-item]') !== null`,
+		`document.body.innerText`, liveTimeout)
+	shootAt(ph, "phone.png", 390, 844)
 
 	// The console's live receivers table, two rows ticked for an action.
 	a := openTab(t, browser, true)
