@@ -15,7 +15,8 @@ import (
 
 // TestAlertToastStripAndPhone: a pack assigned to a performer goes
 // critical; the board shows a toast (announced politely, dismissible, the
-// device's name as text, never as markup), a wall display shows the strip,
+// device's name as text, never as markup) which an operator acknowledges,
+// a wall display shows the strip,
 // the performer's phone link shows only that performer's channel with the
 // alert; when the pack recovers the strip and the phone's alert clear.
 func TestAlertToastStripAndPhone(t *testing.T) {
@@ -31,6 +32,10 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 			t.Fatalf("assign Zoe: %v", err)
 		}
 		kioskToken = newKiosk(ctx, t, s, "Stage left wall")
+		if _, err := service.NewUsers(s.St).Create(ctx, service.CLI,
+			service.UserInput{Username: "ops", Password: "stage-manager", Role: model.RoleOperator}); err != nil {
+			t.Fatalf("operator: %v", err)
+		}
 		var err error
 		if _, phoneToken, err = service.CreatePerformerLink(ctx, s.St, service.CLI, "Zoe"); err != nil {
 			t.Fatalf("link Zoe: %v", err)
@@ -55,6 +60,10 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 		t.Fatalf("GET /p/<token> = %d, want 200", resp.Status)
 	}
 	phone.waitConn("live")
+	ops := openTab(t, browser, true)
+	ops.logInTo(s, "/alerts")
+	ops.open(s.url("/"))
+	ops.waitConn("live")
 	if got := eval[[]string](phone, `[...document.querySelectorAll('article[id^=tile-]')].map(e => e.id)`); len(got) != 1 || got[0] != "tile-"+strconv.FormatInt(id, 10) {
 		t.Errorf("phone shows tiles %v, want only tile-%d", got, id)
 	}
@@ -92,10 +101,28 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 		`document.querySelector('#alert-strip-list [data-alert-item]')?.textContent.includes('battery critical')`,
 		`document.body.innerText`, liveTimeout)
 
-	// Dismissed by hand, the toast goes and stays gone.
+	if got := eval[int](board, `document.querySelectorAll('#alert-toasts [data-ack]').length`); got != 0 {
+		t.Error("an anonymous board is offered to acknowledge")
+	}
+
+	// Dismissed by hand, the toast goes from that screen only.
 	board.do("dismiss", chromedp.Click(chromedp.CSS(`#alert-toasts [data-dismiss]`)))
 	board.waitFor("toast dismissed", toast+` === null`, `document.getElementById('alert-toasts')?.outerHTML`, stepTimeout)
 	board.checkNoReload()
+
+	// An operator acknowledges from the toast (htmx, with the CSRF token):
+	// the toast goes, the alert is acknowledged by them, the wall says so.
+	ops.waitFor("the toast with Acknowledge", toast+`?.querySelector('[data-ack]') != null`,
+		`document.getElementById('alert-toasts')?.outerHTML`, liveTimeout)
+	ops.do("acknowledge", chromedp.Click(chromedp.CSS(`#alert-toasts [data-ack]`)))
+	ops.waitFor("toast gone after acknowledging", toast+` === null`, `document.getElementById('alert-toasts')?.outerHTML`, stepTimeout)
+	kiosk.waitFor("the strip marks the alert acknowledged",
+		`document.querySelector('#alert-strip-list [data-alert-item]')?.dataset.state === 'acknowledged'`,
+		`document.getElementById('alert-strip')?.outerHTML`, liveTimeout)
+	acked, err := s.St.Alerts.Query().InState(model.AlertAcknowledged).List(context.Background())
+	if err != nil || len(acked) != 1 || acked[0].AcknowledgedByName != "ops" {
+		t.Errorf("acknowledged alerts after the click: %d (%v)", len(acked), err)
+	}
 
 	// The pack is changed: the alert resolves, the strip and the phone clear.
 	must(t, rx.SetBatteryBars(ch, 5))
