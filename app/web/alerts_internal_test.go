@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -144,7 +145,8 @@ func TestAcknowledgeAlert(t *testing.T) {
 
 // TestPerformerPhonePage: the secret link shows only that performer's
 // channels, needs no login, sets no cookie, never logs its secret, and
-// stops working when revoked; a wrong secret is 404.
+// stops working when revoked; a wrong secret is 404, and guessing is
+// rate-limited.
 func TestPerformerPhonePage(t *testing.T) {
 	r := newShowRig(t)
 	ctx := context.Background()
@@ -203,6 +205,35 @@ func TestPerformerPhonePage(t *testing.T) {
 	}
 	if res, _ := anon.get("/p/" + strings.Repeat("A", 43)); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a wrong secret: %d, want 404", res.StatusCode)
+	}
+
+	// Guessing is rate-limited per client, as for wall displays; the
+	// performer elsewhere is not slowed.
+	guess := func(addr, path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = addr + ":50000"
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	wrong := 0
+	for ; wrong < 100; wrong++ {
+		rec := guess("198.51.100.7", "/p/"+strings.Repeat("B", 41)+strconv.Itoa(10+wrong))
+		if rec.Code == http.StatusTooManyRequests {
+			break
+		}
+		if rec.Code != http.StatusNotFound {
+			t.Fatalf("guess %d: %d", wrong, rec.Code)
+		}
+	}
+	if wrong == 0 || wrong >= 20 {
+		t.Errorf("limited after %d wrong guesses", wrong)
+	}
+	if rec := guess("198.51.100.7", "/p/"+token); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("the guesser's next try was looked up: %d", rec.Code)
+	}
+	if rec := guess("198.51.100.8", "/p/"+token); rec.Code != http.StatusOK {
+		t.Errorf("the performer elsewhere: %d", rec.Code)
 	}
 
 	if _, n, err := service.RevokePerformerLinks(ctx, r.st, service.CLI, "Zoe", time.Now()); err != nil || n != 1 {
