@@ -17,7 +17,9 @@ import (
 
 // Limits of an assignment CSV: every cell is untrusted input.
 const (
-	MaxImportBytes = 1 << 20 // 1 MiB
+	// 512 KiB: the preview posts the file back to confirm it, form-encoded,
+	// which must stay under the server's 2 MB request limit.
+	MaxImportBytes = 512 << 10
 	MaxImportRows  = 2000
 	maxImportCell  = 2000
 )

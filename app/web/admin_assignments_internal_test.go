@@ -346,3 +346,46 @@ func TestImportPreviewConfirmAndExport(t *testing.T) {
 	}
 	_ = evil
 }
+
+// The largest file the import takes still fits the form that confirms it.
+func TestImportLargestFileConfirms(t *testing.T) {
+	r := newShowRig(t)
+	op := r.loggedIn(model.RoleOperator)
+	var b strings.Builder
+	b.WriteString("slot,performer,notes\n")
+	for i := 0; b.Len() < 500<<10 && i < 1999; i++ {
+		fmt.Fprintf(&b, "HH01,Ana,%s\n", strings.Repeat("&", 240))
+	}
+	res, body := op.postFile("/admin/assignments/import/preview", "file", "big.csv", []byte(b.String()))
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "1 row(s) will be stored") {
+		t.Fatalf("preview of %d bytes: %d", b.Len(), res.StatusCode)
+	}
+	if res, _ := op.post("/admin/assignments/import", url.Values{"csv": {b.String()}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm of %d bytes: %d", b.Len(), res.StatusCode)
+	}
+	if n := r.count("assignments"); n != 1 {
+		t.Fatalf("stored %d assignments", n)
+	}
+}
+
+// The console's navigation links each page its user may open.
+func TestAdminNavLinksTheShowPages(t *testing.T) {
+	r := newShowRig(t)
+	_, body := r.loggedIn(model.RoleOperator).get("/admin/")
+	for _, want := range []string{`href="/admin/performers"`, `href="/admin/assignments"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("operator's console lacks %s", want)
+		}
+	}
+	for _, hidden := range []string{`href="/admin/locations"`, `href="/admin/kiosks"`} {
+		if strings.Contains(body, hidden) {
+			t.Errorf("operator's console links %s", hidden)
+		}
+	}
+	_, body = r.loggedIn(model.RoleAdmin).get("/admin/")
+	for _, want := range []string{"performers", "assignments", "locations", "discovery", "groups", "kiosks"} {
+		if !strings.Contains(body, `href="/admin/`+want+`"`) {
+			t.Errorf("admin's console lacks a link to %s", want)
+		}
+	}
+}
