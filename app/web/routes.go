@@ -150,6 +150,9 @@ func (s *Server) routes() {
 
 	// Prometheus; its gate is mayReadMetrics (metrics_show.go).
 	s.get("/metrics", s.metricsShow).Name = RouteMetrics
+
+	// The console's device pages: receivers (a live table), channels,
+	// connections and manufacturers.
 	s.get("/admin/receivers", s.adminReceiversList).Name = RouteAdminReceivers
 	s.get("/admin/receivers/events", s.adminReceiversEvents, stream...).Name = RouteAdminReceiversEvents
 	e.POST("/admin/receivers/bulk", s.adminReceiversBulk).Name = RouteAdminReceiversBulk
