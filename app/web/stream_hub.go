@@ -22,16 +22,16 @@ import (
 type streamHub struct {
 	s *Server
 
-	mu      sync.Mutex
-	feeds   map[string]*viewFeed
-	cursor  uint64 // board version read up to
+	mu     sync.Mutex
+	feeds  map[string]*viewFeed
+	cursor uint64 // board version read up to
 	// alertSeq is the alert feed read up to (alerts.go).
 	alertSeq uint64
-	running bool
-	ticks   uint64
-	open    int // streams joined
-	peak    int // most streams open since memory was last handed back
-	freed   time.Time
+	running  bool
+	ticks    uint64
+	open     int // streams joined
+	peak     int // most streams open since memory was last handed back
+	freed    time.Time
 }
 
 // viewFeed is one distinct view (filter and tile options) with its streams.
