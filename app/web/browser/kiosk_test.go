@@ -145,12 +145,15 @@ func TestKioskResumesAfterServerRestart(t *testing.T) {
 
 	s.start()
 	s.waitOnline()
+	// The restarted board shows the stored state at once; wait until the
+	// new monitor reads the receiver itself before changing it.
+	must(t, rx.SetBatteryBars(ch, 3))
+	s.waitBoard("restarted monitor reads ch 3", func() bool { return s.tileStatus(id) == model.StatusReplace })
 	p.waitConn("live")
-	// Two changes: the second can only arrive over the resumed stream, not
-	// with the grid the page fetches when it reconnects.
+	p.waitStatus(id, string(model.StatusReplace))
+	// The next change can only arrive over the resumed stream, not with the
+	// grid the page fetches when it reconnects.
 	must(t, rx.SetBatteryBars(ch, 1))
 	p.waitStatus(id, string(model.StatusCritical))
-	must(t, rx.SetBatteryBars(ch, 3))
-	p.waitStatus(id, string(model.StatusReplace))
 	p.checkNoReload()
 }

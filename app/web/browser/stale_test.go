@@ -48,6 +48,11 @@ func TestBoardSaysWhenItIsStale(t *testing.T) {
 	s.waitOnline()
 	p.waitFor("live again", `!document.body.hasAttribute('data-stale') && document.getElementById('stale').hidden`,
 		`document.getElementById('stale').outerHTML`, 20*time.Second)
+	// The restarted board shows the stored state at once; wait until the
+	// new monitor reads the receiver itself, then change it.
+	must(t, rx.SetBatteryBars(ch, 3))
+	s.waitBoard("restarted monitor reads ch 2", func() bool { return s.tileStatus(id) == model.StatusReplace })
+	p.waitStatus(id, string(model.StatusReplace))
 	must(t, rx.SetBatteryBars(ch, 1))
 	p.waitStatus(id, string(model.StatusCritical))
 	p.checkNoReload()
