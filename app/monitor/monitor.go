@@ -37,8 +37,10 @@ type Options struct {
 	// LinkTimeout overrides the driver's dead-link timeout (0: the driver's).
 	LinkTimeout time.Duration
 	// OfflineGrace is how long a receiver that was online may stay
-	// unreachable before it is shown offline (default 2 s; negative: at
-	// once). A link that drops and reconnects within it is no false alarm.
+	// unreachable before it is shown offline (default 1.5 s: room for one
+	// reconnect after a reset, while a stopped receiver still shows within
+	// 2 s; negative: at once). A link that drops and reconnects within it is
+	// no false alarm.
 	OfflineGrace time.Duration
 	Logger       *slog.Logger
 	// SecretKey opens the passwords stored with receivers that need a
@@ -73,7 +75,7 @@ func New(st *store.Store, board *live.Board, opts Options) *Manager {
 		opts.HeartbeatEvery = 5 * time.Second
 	}
 	if opts.OfflineGrace == 0 {
-		opts.OfflineGrace = 2 * time.Second
+		opts.OfflineGrace = 1500 * time.Millisecond
 	}
 	if opts.BackoffMin <= 0 {
 		opts.BackoffMin = 500 * time.Millisecond
