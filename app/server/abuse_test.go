@@ -381,11 +381,11 @@ func TestAbusiveClientsNeverStarveOthers(t *testing.T) {
 		}
 		t.Errorf("/healthz failed during the abuse (%d probes): %s", probes, f.what)
 	}
-	if worst > healthBudget {
+	if worst > healthBudgetHere {
 		if !busy {
-			t.Errorf("/healthz took %s at worst; want within %s", worst, healthBudget)
+			t.Errorf("/healthz took %s at worst; want within %s%s", worst, healthBudgetHere, raceNote)
 		} else {
-			t.Logf("/healthz took %s at worst, not held to %s: other processes used %.0f%% of the machine", worst, healthBudget, others*100)
+			t.Logf("/healthz took %s at worst, not held to %s: other processes used %.0f%% of the machine", worst, healthBudgetHere, others*100)
 		}
 	}
 	for _, s := range tl.served5xx {
