@@ -103,6 +103,9 @@ func New(o Options) *Engine {
 
 // Run evaluates until ctx ends. It subscribes to the board first, so no
 // change is missed between loading and listening.
+// changeBatchEvery is how often the rules look at what changed.
+const changeBatchEvery = 200 * time.Millisecond
+
 func (e *Engine) Run(ctx context.Context) {
 	sub := e.o.Board.Subscribe()
 	defer sub.Close()
@@ -113,12 +116,20 @@ func (e *Engine) Run(ctx context.Context) {
 	defer timer.Stop()
 	reload := time.NewTicker(e.o.ReloadEvery)
 	defer reload.Stop()
+	// Changes are taken in batches on a short clock, not on every publish:
+	// a fleet metering ten times a second publishes thousands of changes a
+	// second, and waking for each cost more than the rules themselves.
+	batch := time.NewTicker(changeBatchEvery)
+	defer batch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-sub.Ready():
+		case <-batch.C:
 			changed := sub.Take()
+			if len(changed) == 0 {
+				continue
+			}
 			ids := make([]int64, 0, len(changed))
 			for id := range changed {
 				ids = append(ids, id)
