@@ -158,7 +158,27 @@
   });
   document.addEventListener('htmx:sseError', function () { setConn('down', 'Reconnecting…'); });
   // Tiles arrive as named events that htmx swaps; they count as news too.
-  document.addEventListener('htmx:sseMessage', function () { lastSeen = Date.now(); setStale(false); });
+  // A tile swapped in while the grid is being fetched again would be
+  // overwritten by the older grid: fetch it once more afterwards (at most
+  // twice in a row, so a board that never stops changing does not loop).
+  var gridLoading = false, missed = false, refetches = 0;
+  document.addEventListener('htmx:sseMessage', function () {
+    lastSeen = Date.now(); setStale(false);
+    if (gridLoading) missed = true;
+  });
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    if (e.detail && e.detail.elt && e.detail.elt.id === 'grid') { gridLoading = true; missed = false; }
+  });
+  document.addEventListener('htmx:afterRequest', function (e) {
+    if (!e.detail || !e.detail.elt || e.detail.elt.id !== 'grid') return;
+    gridLoading = false;
+    if (!missed || refetches >= 2) { refetches = 0; return; }
+    refetches++;
+    setTimeout(function () {
+      var grid = document.getElementById('grid');
+      if (grid) htmx.trigger(grid, 'resync');
+    }, 50);
+  });
 
   // Honest when stale: with no update for STALE_MS every tile greys out and
   // a banner says since when, until the stream speaks again.
