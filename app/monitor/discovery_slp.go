@@ -82,9 +82,14 @@ func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, log *sl
 func (d *Discoverer) slpFound(ctx context.Context, h slpHeard, port int, log *slog.Logger) *service.Found {
 	host := h.addr.String()
 	f, err := d.identify(ctx, model.VendorShure, host, port)
+	if h.ann.Model == "" {
+		// Not refused: the id is logged so the table can learn it, and a
+		// device that answers is filed from its own answers below.
+		log.Info("announcer with a device class id the table does not list", "host", host, "dcid", h.ann.DCID, "identified", err == nil)
+	}
 	if err != nil {
 		if h.ann.Model == "" {
-			log.Debug("announcer with an unknown device class did not identify", "host", host, "dcid", h.ann.DCID, "err", err)
+			log.Info("announcer with an unknown device class did not identify", "host", host, "dcid", h.ann.DCID, "err", err)
 			return nil
 		}
 		log.Info("announcer did not identify; filing what it announced", "host", host, "model", h.ann.Model, "err", err)

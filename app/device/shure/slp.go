@@ -50,6 +50,45 @@ var shureDCIDs = map[string]slpModel{
 	"CD293640-E139-11DF-9DC0-0015C5F3F612": {"AD4Q", 4},
 	"CD296318-E139-11DF-8044-0015C5F3F612": {"AD4Q", 4},
 	"042D5A00-FD5A-11E3-A553-0015C5F3F612": {"AD4Q", 4},
+	// UHF-R ("UR4S", "UR4D"): one band-independent id each.
+	"CCB8A40C-E139-11DF-94A5-0015C5F3F612": {"UR4S", 1},
+	"CCB8DB5C-E139-11DF-8A4C-0015C5F3F612": {"UR4D", 2},
+	// PSM1000 dual-channel transmitter ("PSM1KTx"): one id per RF band, as
+	// dcid.json lists them (G10 G10E H8Z J8 J8E K10E L8 L8E L9E G11 P8 Q21
+	// Q22E R26 R27 A24 X1 X2 X7 G62 J8A L8A G10J J8J L8J L11J). The
+	// PSM1000 bodypack receivers ("PSM1KRx") are not network devices
+	// Micboard watches and are left out.
+	"CCC665EC-E139-11DF-86B9-0015C5F3F612": {"P10T", 2},
+	"CCC68C52-E139-11DF-8742-0015C5F3F612": {"P10T", 2},
+	"CCC6B772-E139-11DF-855C-0015C5F3F612": {"P10T", 2},
+	"CCC6E562-E139-11DF-9006-0015C5F3F612": {"P10T", 2},
+	"CCC713E8-E139-11DF-8462-0015C5F3F612": {"P10T", 2},
+	"CCC740B6-E139-11DF-8554-0015C5F3F612": {"P10T", 2},
+	"CCC76DF2-E139-11DF-860C-0015C5F3F612": {"P10T", 2},
+	"CCC79CC8-E139-11DF-9E05-0015C5F3F612": {"P10T", 2},
+	"CCC7CC66-E139-11DF-8E06-0015C5F3F612": {"P10T", 2},
+	"CCC7F9FC-E139-11DF-9E4A-0015C5F3F612": {"P10T", 2},
+	"CCC827D8-E139-11DF-863F-0015C5F3F612": {"P10T", 2},
+	"CCC85654-E139-11DF-8F82-0015C5F3F612": {"P10T", 2},
+	"CCC8AF46-E139-11DF-86CE-0015C5F3F612": {"P10T", 2},
+	"CCC8DB92-E139-11DF-83CC-0015C5F3F612": {"P10T", 2},
+	"CCC909FA-E139-11DF-8FFB-0015C5F3F612": {"P10T", 2},
+	"CCC93646-E139-11DF-81B4-0015C5F3F612": {"P10T", 2},
+	"CCC95F5E-E139-11DF-9591-0015C5F3F612": {"P10T", 2},
+	"CCC98740-E139-11DF-810A-0015C5F3F612": {"P10T", 2},
+	"CCE48608-E139-11DF-8B4E-0015C5F3F612": {"P10T", 2},
+	"041382D8-FD5A-11E3-A8AA-0015C5F3F612": {"P10T", 2},
+	"0423D214-FD5A-11E3-8123-0015C5F3F612": {"P10T", 2},
+	"042410C6-FD5A-11E3-B916-0015C5F3F612": {"P10T", 2},
+	"CD00A7F2-E139-11DF-82BC-0015C5F3F612": {"P10T", 2},
+	"CD00CE58-E139-11DF-9CC1-0015C5F3F612": {"P10T", 2},
+	"CD00F572-E139-11DF-8DE1-0015C5F3F612": {"P10T", 2},
+	"CD011B92-E139-11DF-9F26-0015C5F3F612": {"P10T", 2},
+	// SLX-D+: no public DCID list includes it (dcid.json predates it, and
+	// Shure publishes DCIDMap.xml only inside its update utility), so the
+	// table has none: an SLX-D+ announces an id ParseSLP reports with an
+	// empty Model, discovery logs the id and identifies the device by
+	// asking it (GET MODEL, then its channel answers), as for any id.
 	// SLX-D: PLACEHOLDERS, NOT REAL SHURE IDS. No public DCID list we could
 	// find includes SLX-D (it is newer than Micboard's dcid.json). Replace
 	// these with the ids from a current DCIDMap.xml; until then real SLX-D

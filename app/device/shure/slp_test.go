@@ -90,3 +90,54 @@ func FuzzParseSLP(f *testing.F) {
 }
 
 // announce sends datagram to dst from the local address from, every 50 ms,
+
+// TestDCIDsOfUHFRAndPSM1000 checks ids taken from open-source Micboard's
+// dcid.json (karlcswanson/micboard, converted from Shure's DCIDMap.xml):
+// "CCB8A40C-E139-11DF-94A5-0015C5F3F612" UR4S "UHF-R Single-Channel
+// Receiver", "CCB8DB5C-E139-11DF-8A4C-0015C5F3F612" UR4D "UHF-R
+// Dual-Channel Receiver", "CCC6E562-E139-11DF-9006-0015C5F3F612" (band J8)
+// and "041382D8-FD5A-11E3-A8AA-0015C5F3F612" (band G62) PSM1KTx "PSM1000
+// Dual-Channel Transmitter". Each maps to a model of the family table, so
+// the announcement's model and channel count agree with Identify.
+func TestDCIDsOfUHFRAndPSM1000(t *testing.T) {
+	for _, tc := range []struct {
+		dcid, model string
+		channels    int
+		family      Family
+	}{
+		{"CCB8A40C-E139-11DF-94A5-0015C5F3F612", "UR4S", 1, FamilyUHFR},
+		{"CCB8DB5C-E139-11DF-8A4C-0015C5F3F612", "UR4D", 2, FamilyUHFR},
+		{"CCC6E562-E139-11DF-9006-0015C5F3F612", "P10T", 2, FamilyP10T},
+		{"041382D8-FD5A-11E3-A8AA-0015C5F3F612", "P10T", 2, FamilyP10T},
+	} {
+		m, n, ok := ModelForDCID(tc.dcid)
+		if !ok || m != tc.model || n != tc.channels {
+			t.Errorf("ModelForDCID(%s) = %q, %d, %v; want %q, %d", tc.dcid, m, n, ok, tc.model, tc.channels)
+		}
+		if f := FamilyOf(m); f != tc.family || ChannelsOf(m) != n {
+			t.Errorf("%s: family %v, %d channels; want %v, %d", m, f, ChannelsOf(m), tc.family, n)
+		}
+		a, ok := ParseSLP(EncodeSLPSAAdvert("service:shure.wireless://192.0.2.60", "(cd:"+tc.dcid+")"))
+		if !ok || a.Model != tc.model || a.Channels != tc.channels {
+			t.Errorf("announcement of %s = %+v, %v", tc.dcid, a, ok)
+		}
+	}
+	// Every id of the table names a model the family table knows, so no
+	// announcement can carry a model Identify would not recognise.
+	for id, m := range shureDCIDs {
+		if ChannelsOf(m.Model) != m.Channels {
+			t.Errorf("%s: %s has %d channels in the DCID table, %d in the family table", id, m.Model, m.Channels, ChannelsOf(m.Model))
+		}
+	}
+}
+
+// TestUnknownDCIDIsReported: an id the table does not list (an SLX-D+, a
+// new product) is still an announcement, with its id and no model, so
+// discovery can log it and ask the device what it is.
+func TestUnknownDCIDIsReported(t *testing.T) {
+	const id = "0B1E2D3C-0000-11EE-8000-0015C5F3F612"
+	a, ok := ParseSLP(EncodeSLPSAAdvert("service:shure.wireless://192.0.2.61", "(cd:"+id+")"))
+	if !ok || a.DCID != id || a.Model != "" || a.Channels != 0 {
+		t.Fatalf("ParseSLP = %+v, %v; want the id and no model", a, ok)
+	}
+}
