@@ -15,6 +15,14 @@ func FuzzDecode(f *testing.F) {
 		`{"osc":{"error":[{"rx1":{"name":[404]}}]}}`,
 		`{"osc":{"state":{"subscribe":[{"#":{"min":0,"max":0,"lifetime":60,"count":1000},"m":{"rx1":{"rssi":null}}}]}}}`,
 		`{"m":{"rx1":{"rssi":-60,"rsqi":90,"af":-20.5,"divi":1}},"mates":{"tx1":{"battery":{"gauge":70}}}}`,
+		// Digital 6000, as Sennheiser's SSC guide for it (TI 1109) prints
+		// them: §8.100 /mm, §8.27 battery, §8.46 warnings, §8.103 identity.
+		`{"mm":[[0,0,0,0,0,0,0,0,0],[83,0,53,0,1,1,128,165,0]]}`,
+		`{"rx1":{"skx":{"battery":["70%","5:12"]}}}`,
+		`{"rx1":{"skx":{"battery":["low","-:--"]}}}`,
+		`{"rx1":{"active_warnings":["RFPeak","AFPeak"]}}`,
+		`{"device":{"identity":{"version":"1.1.4.74","product":"EM6000-Dante"}}}`,
+		`{"osc":{"state":{"subscribe":[{"#":{"min":0, "max":0,"lifetime":10,"count":1000},"sys":{"wsm_master_cnt":null}}]}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -28,7 +36,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		var r device.Reading
 		Apply(&r, &m)
-		if len(r.Channels) > len(m.Leaves)+len(m.Errors) {
+		// One leaf names one channel, except Digital 6000's /mm table,
+		// which holds a row per channel and is read for at most 8.
+		if len(r.Channels) > len(m.Leaves)+len(m.Errors)+8 {
 			t.Fatalf("%d channels from %d leaves", len(r.Channels), len(m.Leaves))
 		}
 		_ = probeResult(&m)
@@ -44,6 +54,9 @@ func FuzzDecodeG4(f *testing.F) {
 		"Bat ?\rMsg Low_Batt\rConfig 3\r",
 		"Msg AF_Peak\n\nStates 1 2\n",
 		"Push 60 100 3\r",
+		// lclbo/RFjs (rfjs_server.js) reads these from an EM 300-500 G4.
+		"Name DEMO 002\rFrequency 684000\rSquelch 15\rAfOut 18\rrf1 12 40 1\rrf2 10 30 0\raf 55 40 0\rrf 57 1 0\rBat 70\rMsg OK\rConfig 3\r",
+		"Msg RF_Mute\r\naf 0 0 5\r\n",
 	} {
 		f.Add([]byte(s))
 	}

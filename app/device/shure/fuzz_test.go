@@ -89,6 +89,17 @@ func FuzzDecoder(f *testing.F) {
 		"< REP MODEL {AD4Q-A} >< SAMPLE 1 ALL 005 031 102 102 BB 31 082 31 060 BB 31 082 31 060 >",
 		"< REPORT 2 AUDIO_IN_LVL_R 2502970 >< REPORT DEVICE_NAME {IEM Rack} >",
 		"< REP 1 TX_MODEL SLXD1+ >< SAMPLE 1 ALL 120 115 086 >",
+		// Reference lines (see reference_test.go): SLX-D+ from
+		// companion-module-shure-wireless docs/SLXDplus-protocol.md, the
+		// PSM1000 REPORT strings, and Axient Digital FD-C samples.
+		"< REP MODEL {SLXD4Q+                         } >< REP 3 TX_MODEL UNKNOWN >< REP 3 TX_BATT_BARS 255 >" +
+			"< REP 3 TX_BATT_MINS 65535 >< REP 3 SLOT_TX_MODEL 1 {          } >< REP 3 LINK_STATUS 1 offline >",
+		"< REP 1 TX_MODEL SLXD1+ >< REP 1 TX_BATT_BARS 004 >< REP 1 TX_BATT_MINS 00125 >< REP 1 AUDIO_GAIN 030 >" +
+			"< REP 1 FREQUENCY 0602125 >< SAMPLE 1 ALL 102 102 086 >< REP 1 CHAN_NAME {Lead Vox                       } >",
+		"< REPORT DEVICE_NAME {IEM Rack} >< REPORT 1 CHAN_NAME {IEM A} >< REPORT 1 FREQUENCY 518250 >" +
+			"< REPORT 1 RF_TX_LVL 100 >< REPORT 1 RF_MUTE 1 >< REPORT 1 AUDIO_IN_LVL_L 2502970 >",
+		"< SAMPLE 1 ALL 005 031 102 102 BBBB 31 084 31 065 31 070 31 070 BBBB 31 084 31 065 31 070 31 070 >",
+		"< SAMPLE 1 ALL 004 031 102 102 XB 00 010 31 060 BX 31 090 00 012 >",
 	} {
 		f.Add([]byte(s))
 	}
@@ -127,6 +138,8 @@ func FuzzUHFR(f *testing.F) {
 		"* SAMPLE 1 ALL AB 070 080 4 031 *",
 		"* SAMPLE 2 ALL XX 115 115 U 000 ** METER 1 ALL STOP *",
 		"junk * REPORT 1 FREQUENCY 578000",
+		"* REPORT 1 TX_BAT 4 ** REPORT 2 TX_BAT U ** REPORT 1 CHAN_NAME Chan1_______ ** REPORT 1 FREQUENCY 600000 ** REPORT 1 TX_TYPE UR2 *",
+		"* SAMPLE 1 ALL AB 070 080 4 031 ** SAMPLE 2 ALL XX 100 100 U 255 *",
 	} {
 		f.Add([]byte(s))
 	}

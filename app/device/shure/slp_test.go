@@ -70,6 +70,8 @@ func FuzzParseSLP(f *testing.F) {
 	f.Add(EncodeSLPSrvReg("service:shure.wireless://192.0.2.50", "(cd:"+dcidAD4Q+")"))
 	f.Add(EncodeSLPSAAdvert("service:shure.wireless://192.0.2.51", "(cd:"+dcidULXD4Q+")"))
 	f.Add([]byte("(cd:" + dcidAD4D + ")"))
+	f.Add(EncodeSLPSAAdvert("service:shure.wireless://192.0.2.52", "(cd:CCB8DB5C-E139-11DF-8A4C-0015C5F3F612)"))
+	f.Add(EncodeSLPSrvReg("service:shure.wireless://192.0.2.53", "(cd:CCC6E562-E139-11DF-9006-0015C5F3F612),(sn:X1)"))
 	f.Add([]byte{2, 3, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, ok := ParseSLP(b)
