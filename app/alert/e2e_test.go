@@ -322,15 +322,20 @@ func TestAlertsEndToEnd(t *testing.T) {
 	var want []string
 
 	// A battery drain on Zoe's pack: low, then critical, then a fresh pack.
+	// The alert is the tile's own level: REPLACE is battery_low, CRITICAL
+	// battery_critical, even at 18 % with 108 min still to run.
 	zoe := chanID(0, 1)
-	must(t, ew.SetBatteryPercent(1, 18))
+	must(t, ew.SetBatteryPercent(1, 40))
 	want = append(want, "battery_low opened")
 	expect(want...)
-	must(t, ew.SetBatteryPercent(1, 8))
+	if s := tile(zoe).Status; s != model.StatusReplace {
+		t.Errorf("Zoe's tile is %s with a battery_low alert, want REPLACE", s)
+	}
+	must(t, ew.SetBatteryPercent(1, 18))
 	want = append(want, "battery_low resolved", "battery_critical opened")
 	expect(want...)
 	if s := tile(zoe).Status; s != model.StatusCritical {
-		t.Errorf("Zoe's tile is %s, want CRITICAL", s)
+		t.Errorf("Zoe's tile is %s with a battery_critical alert, want CRITICAL", s)
 	}
 	must(t, ew.SetBatteryPercent(1, 100))
 	want = append(want, "battery_critical resolved")

@@ -246,13 +246,8 @@ func (e *Engine) channel(ctx context.Context, t *live.Tile, now time.Time) {
 
 	// Battery: low or critical; held while the pack is silent.
 	battery := !noBattery && p.flags.BatteryLow
-	if battery && t.Battery.Known() {
-		switch t.Battery.Grade(p.battery) {
-		case model.GradeCritical:
-			want[model.AlertBatteryCritical] = true
-		case model.GradeLow:
-			want[model.AlertBatteryLow] = true
-		}
+	if k := t.Battery.AlertKind(); battery && k != "" {
+		want[k] = true // the tile's own level (model.Battery.Level)
 	}
 	// RF loss: no signal for rfAfter while the transmitter is on.
 	if on && !noBattery && rfLost(t, e.cfg.RFFloorDBm) {
@@ -497,7 +492,8 @@ func describe(kind model.AlertKind, t *live.Tile) (string, json.RawMessage) {
 		}
 		if t.Battery.Minutes != nil {
 			v["battery_minutes"] = *t.Battery.Minutes
-			s = fmt.Sprintf("%d min left", *t.Battery.Minutes)
+			// Both figures: the worse one set the level (model.Battery.Grade).
+			s = joinComma(s, fmt.Sprintf("%d min left", *t.Battery.Minutes))
 		}
 		return s
 	}
@@ -531,6 +527,13 @@ func describe(kind model.AlertKind, t *live.Tile) (string, json.RawMessage) {
 	}
 	b, _ := json.Marshal(v)
 	return msg, b
+}
+
+func joinComma(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ", " + b
 }
 
 func joinNonEmpty(a, b string) string {

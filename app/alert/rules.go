@@ -12,11 +12,9 @@ import (
 	"micboard/app/model"
 )
 
-// Config holds the rules' defaults; an assignment may set its own
-// thresholds and switch kinds on or off.
+// Config holds the rules' defaults; an assignment may set its own RF and
+// audio limits and switch kinds on or off.
 type Config struct {
-	// Battery grades a pack low or critical (default model.AlertThresholds).
-	Battery model.BatteryThresholds
 	// RFLossAfter is how long a transmitter that is on may have no RF (or
 	// link quality 0) before it is an alert (default 3 s).
 	RFLossAfter time.Duration
@@ -35,9 +33,6 @@ type Config struct {
 
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {
-	if c.Battery == (model.BatteryThresholds{}) {
-		c.Battery = model.AlertThresholds
-	}
 	if c.RFLossAfter <= 0 {
 		c.RFLossAfter = 3 * time.Second
 	}
@@ -57,21 +52,21 @@ func (c Config) withDefaults() Config {
 }
 
 // policy is what the rules apply to one channel: its assignment's flags and
-// thresholds, or the defaults for a channel nobody is assigned to.
+// limits, or the defaults for a channel nobody is assigned to. The battery
+// is graded by model.Battery.Level alone, the same for every channel.
 type policy struct {
 	flags     model.AlertFlags
-	battery   model.BatteryThresholds
 	rfAfter   time.Duration
 	audioDBFS float64
 	assigned  bool
 }
 
 func defaultPolicy(c Config) policy {
-	return policy{flags: model.DefaultAlerts, battery: c.Battery, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS}
+	return policy{flags: model.DefaultAlerts, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS}
 }
 
 func assignmentPolicy(c Config, a *model.Assignment) policy {
-	p := policy{flags: a.AlertFlags, battery: a.AlertLimits.Battery(c.Battery), rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS, assigned: true}
+	p := policy{flags: a.AlertFlags, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS, assigned: true}
 	if a.RFLossSeconds != nil {
 		p.rfAfter = time.Duration(*a.RFLossSeconds) * time.Second
 	}

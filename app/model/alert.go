@@ -150,7 +150,11 @@ type AlertSubscription struct {
 	UpdatedAt time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
-// AlertLimits are an assignment's own thresholds; nil takes the default.
+// AlertLimits are an assignment's own limits; nil takes the default. The
+// battery has no limits of its own any more: its level is the board's for
+// every channel (Battery.Level), so a tile and its alert never disagree.
+// The four battery columns stay mapped (RETURNING * reads them) but are
+// not applied; a later migration may drop them.
 type AlertLimits struct {
 	BatteryLowPercent      *int     `bun:"battery_low_percent"`
 	BatteryCriticalPercent *int     `bun:"battery_critical_percent"`
@@ -158,20 +162,6 @@ type AlertLimits struct {
 	BatteryCriticalMinutes *int     `bun:"battery_critical_minutes"`
 	RFLossSeconds          *int     `bun:"rf_loss_seconds"`
 	AudioLowDBFS           *float64 `bun:"audio_low_dbfs"`
-}
-
-// Battery returns the battery thresholds with def filling what is unset.
-func (l AlertLimits) Battery(def BatteryThresholds) BatteryThresholds {
-	pick := func(v *int, d int) int {
-		if v != nil {
-			return *v
-		}
-		return d
-	}
-	return BatteryThresholds{
-		LowPercent: pick(l.BatteryLowPercent, def.LowPercent), CriticalPercent: pick(l.BatteryCriticalPercent, def.CriticalPercent),
-		LowMinutes: pick(l.BatteryLowMinutes, def.LowMinutes), CriticalMinutes: pick(l.BatteryCriticalMinutes, def.CriticalMinutes),
-	}
 }
 
 // PerformerLink is a performer's secret "my packs" link; only the token's

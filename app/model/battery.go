@@ -57,13 +57,11 @@ type BatteryThresholds struct {
 	CriticalMinutes int
 }
 
-// StatusThresholds are the board's (PROTOCOLS.md §3): ≤ 25 % or ≤ 30 min is
-// CRITICAL, ≤ 50 % REPLACE.
+// StatusThresholds are the one set of battery levels (PROTOCOLS.md §3):
+// ≤ 25 % or ≤ 30 min is CRITICAL, ≤ 50 % REPLACE. The board, its counts and
+// filters, the store's queries, the phone view and the alert rules all grade
+// with these, so a tile and its alert never disagree.
 var StatusThresholds = BatteryThresholds{LowPercent: 50, CriticalPercent: 25, CriticalMinutes: 30}
-
-// AlertThresholds are the alert rules' defaults: low at 20 % or 30 min,
-// critical at 10 % or 15 min; an assignment may set its own.
-var AlertThresholds = BatteryThresholds{LowPercent: 20, CriticalPercent: 10, LowMinutes: 30, CriticalMinutes: 15}
 
 // LowAt is a percent threshold alone: "at or below percent".
 func LowAt(percent int) BatteryThresholds { return BatteryThresholds{LowPercent: percent} }
@@ -97,8 +95,14 @@ func (g Grade) String() string {
 	return "unknown"
 }
 
-// Grade grades the battery: critical when the percent left or the minutes
-// left is at or below its critical threshold, low likewise, else good.
+// Grade grades the battery. A device may give several figures: a charge
+// (bars, else percent — PercentLeft) and a runtime in minutes. They are
+// estimates by different methods and can disagree (an SB900 at 20 % with a
+// light draw still runs 120 min; a pack at 80 % on full RF power may have
+// 20 min), so the worst figure wins: critical when either is at or below
+// its critical threshold, low likewise, else good. A false "critical" costs
+// a battery swap; a missed one costs a voice in the middle of a scene. It
+// also keeps a tile's colour from contradicting the bars it lights.
 func (b Battery) Grade(th BatteryThresholds) Grade {
 	pct, havePct := b.PercentLeft()
 	if !havePct && b.Minutes == nil {
@@ -114,8 +118,9 @@ func (b Battery) Grade(th BatteryThresholds) Grade {
 	return GradeGood
 }
 
-// Level grades a known battery for the board: CRITICAL, REPLACE or GOOD
-// under StatusThresholds, "" when nothing is known.
+// Level is THE battery level of a known battery: CRITICAL, REPLACE or GOOD
+// under StatusThresholds, "" when nothing is known. Tiles, counts, filters,
+// the phone view and the alert rules (AlertKind) all take it from here.
 func (b Battery) Level() Status {
 	switch b.Grade(StatusThresholds) {
 	case GradeCritical:
@@ -124,6 +129,18 @@ func (b Battery) Level() Status {
 		return StatusReplace
 	case GradeGood:
 		return StatusGood
+	}
+	return ""
+}
+
+// AlertKind is the battery alert a reading calls for, from Level: CRITICAL
+// is battery_critical, REPLACE battery_low; "" for a good or unknown one.
+func (b Battery) AlertKind() AlertKind {
+	switch b.Level() {
+	case StatusCritical:
+		return AlertBatteryCritical
+	case StatusReplace:
+		return AlertBatteryLow
 	}
 	return ""
 }

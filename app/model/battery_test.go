@@ -8,42 +8,49 @@ import (
 func n(v int) *int { return &v }
 
 // TestHealth pins the one definition of a channel's health: every battery
-// figure a device may give (bars, percent, minutes, nothing) → battery
-// grade under the board's and the alerts' thresholds → status → attention.
+// figure a device may give (bars, percent, minutes, nothing, and several
+// that disagree) → level → status, alert and attention. The alert is the
+// level's (CRITICAL → battery_critical, REPLACE → battery_low), never a
+// grade of its own.
 func TestHealth(t *testing.T) {
 	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
+	const none, low, crit = AlertKind(""), AlertBatteryLow, AlertBatteryCritical
 	cases := []struct {
 		name      string
 		b         Battery
 		pct       int // PercentLeft, -1 unknown
 		status    Status
-		alert     Grade
+		alert     AlertKind
 		attention bool
 	}{
-		{"unknown", Battery{}, -1, StatusTxOff, GradeUnknown, false},
-		{"0 bars", Battery{Bars: n(0)}, 0, StatusCritical, GradeCritical, true},
-		{"1 bar", Battery{Bars: n(1)}, 10, StatusCritical, GradeCritical, true},
-		{"2 bars", Battery{Bars: n(2)}, 25, StatusCritical, GradeGood, true},
-		{"3 bars", Battery{Bars: n(3)}, 50, StatusReplace, GradeGood, true},
-		{"4 bars", Battery{Bars: n(4)}, 75, StatusGood, GradeGood, false},
-		{"5 bars", Battery{Bars: n(5)}, 100, StatusGood, GradeGood, false},
-		{"bars win over percent", Battery{Bars: n(5), Percent: n(10)}, 100, StatusGood, GradeGood, false},
-		{"5 percent", Battery{Percent: n(5)}, 5, StatusCritical, GradeCritical, true},
-		{"10 percent", Battery{Percent: n(10)}, 10, StatusCritical, GradeCritical, true},
-		{"11 percent", Battery{Percent: n(11)}, 11, StatusCritical, GradeLow, true},
-		{"20 percent", Battery{Percent: n(20)}, 20, StatusCritical, GradeLow, true},
-		{"21 percent", Battery{Percent: n(21)}, 21, StatusCritical, GradeGood, true},
-		{"25 percent", Battery{Percent: n(25)}, 25, StatusCritical, GradeGood, true},
-		{"26 percent", Battery{Percent: n(26)}, 26, StatusReplace, GradeGood, true},
-		{"50 percent", Battery{Percent: n(50)}, 50, StatusReplace, GradeGood, true},
-		{"51 percent", Battery{Percent: n(51)}, 51, StatusGood, GradeGood, false},
-		{"15 minutes", Battery{Minutes: n(15)}, -1, StatusCritical, GradeCritical, true},
-		{"16 minutes", Battery{Minutes: n(16)}, -1, StatusCritical, GradeLow, true},
-		{"30 minutes", Battery{Minutes: n(30)}, -1, StatusCritical, GradeLow, true},
-		{"31 minutes", Battery{Minutes: n(31)}, -1, StatusGood, GradeGood, false},
-		{"80 percent but 20 minutes", Battery{Percent: n(80), Minutes: n(20)}, 80, StatusCritical, GradeLow, true},
-		{"5 bars but 12 minutes", Battery{Bars: n(5), Minutes: n(12)}, 100, StatusCritical, GradeCritical, true},
-		{"4 bars and 5 hours", Battery{Bars: n(4), Percent: n(70), Minutes: n(300)}, 75, StatusGood, GradeGood, false},
+		{"unknown", Battery{}, -1, StatusTxOff, none, false},
+		{"0 bars", Battery{Bars: n(0)}, 0, StatusCritical, crit, true},
+		{"1 bar", Battery{Bars: n(1)}, 10, StatusCritical, crit, true},
+		{"2 bars", Battery{Bars: n(2)}, 25, StatusCritical, crit, true},
+		{"3 bars", Battery{Bars: n(3)}, 50, StatusReplace, low, true},
+		{"4 bars", Battery{Bars: n(4)}, 75, StatusGood, none, false},
+		{"5 bars", Battery{Bars: n(5)}, 100, StatusGood, none, false},
+		{"5 percent", Battery{Percent: n(5)}, 5, StatusCritical, crit, true},
+		{"20 percent", Battery{Percent: n(20)}, 20, StatusCritical, crit, true},
+		{"25 percent", Battery{Percent: n(25)}, 25, StatusCritical, crit, true},
+		{"26 percent", Battery{Percent: n(26)}, 26, StatusReplace, low, true},
+		{"50 percent", Battery{Percent: n(50)}, 50, StatusReplace, low, true},
+		{"51 percent", Battery{Percent: n(51)}, 51, StatusGood, none, false},
+		{"15 minutes", Battery{Minutes: n(15)}, -1, StatusCritical, crit, true},
+		{"30 minutes", Battery{Minutes: n(30)}, -1, StatusCritical, crit, true},
+		{"31 minutes", Battery{Minutes: n(31)}, -1, StatusGood, none, false},
+		// Figures that disagree: bars win over the percent (both are the
+		// charge, PROTOCOLS.md §3 grades by bars first); between charge and
+		// runtime the worse wins.
+		{"5 bars but 10 percent", Battery{Bars: n(5), Percent: n(10)}, 100, StatusGood, none, false},
+		{"3 bars but 90 percent", Battery{Bars: n(3), Percent: n(90)}, 50, StatusReplace, low, true},
+		{"20 percent but 120 minutes", Battery{Percent: n(20), Minutes: n(120)}, 20, StatusCritical, crit, true},
+		{"1 bar, 20 percent and 120 minutes", Battery{Bars: n(1), Percent: n(20), Minutes: n(120)}, 10, StatusCritical, crit, true},
+		{"3 bars and 300 minutes", Battery{Bars: n(3), Minutes: n(300)}, 50, StatusReplace, low, true},
+		{"80 percent but 20 minutes", Battery{Percent: n(80), Minutes: n(20)}, 80, StatusCritical, crit, true},
+		{"3 bars but 30 minutes", Battery{Bars: n(3), Minutes: n(30)}, 50, StatusCritical, crit, true},
+		{"5 bars but 12 minutes", Battery{Bars: n(5), Minutes: n(12)}, 100, StatusCritical, crit, true},
+		{"4 bars and 5 hours", Battery{Bars: n(4), Percent: n(70), Minutes: n(300)}, 75, StatusGood, none, false},
 	}
 	for _, c := range cases {
 		pct, ok := c.b.PercentLeft()
@@ -57,8 +64,13 @@ func TestHealth(t *testing.T) {
 		if h.Status != c.status {
 			t.Errorf("%s: status %s, want %s", c.name, h.Status, c.status)
 		}
-		if got := c.b.Grade(AlertThresholds); got != c.alert {
-			t.Errorf("%s: alert grade %s, want %s", c.name, got, c.alert)
+		if got := c.b.AlertKind(); got != c.alert {
+			t.Errorf("%s: alert %q, want %q", c.name, got, c.alert)
+		}
+		// The same level the tile shows is the one the store's query and
+		// the count select: low or worse under StatusThresholds.
+		if g := c.b.Grade(StatusThresholds); (g == GradeLow || g == GradeCritical) != (c.alert != none) {
+			t.Errorf("%s: graded %s for the store's query, but the alert is %q", c.name, g, c.alert)
 		}
 		if h.NeedsAttention() != c.attention {
 			t.Errorf("%s: needs attention %v, want %v", c.name, h.NeedsAttention(), c.attention)
@@ -84,7 +96,12 @@ func TestHealth(t *testing.T) {
 func TestHealthInEarTransmitter(t *testing.T) {
 	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
 	long := now.Add(-2 * SilentHold)
-	if TypeP10T.ReportsBattery() || !TypeULXD.ReportsBattery() {
+	// The device registry says so at start (app/device/all); this package
+	// imports none of Micboard's, so the test says it itself.
+	saved, savedNo := DeviceTypes, noBattery
+	t.Cleanup(func() { DeviceTypes, noBattery = saved, savedNo })
+	SetDeviceTypes([]DeviceTypeInfo{{Type: TypeULXD}, {Type: TypeP10T, NoBattery: true}})
+	if TypeP10T.ReportsBattery() || !TypeULXD.ReportsBattery() || !TypeP10T.Valid() || DeviceType("walkie").Valid() {
 		t.Fatal("only the P10T reports no battery")
 	}
 	in := StatusInput{Now: now, ReceiverOnline: true, NoBattery: true, LastHeard: &long}
