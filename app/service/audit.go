@@ -19,8 +19,12 @@ type Actor struct {
 // CLI is the actor of every change made with the micboard command.
 var CLI = Actor{Name: "cli"}
 
-// UserActor is a logged-in user of the console.
+// UserActor is a logged-in user of the console. A user without an account
+// row (id 0: an API token acting with a role) is named but not linked.
 func UserActor(u *model.User) Actor {
+	if u.ID == 0 {
+		return Actor{Name: u.Username}
+	}
 	id := u.ID
 	return Actor{UserID: &id, Name: u.Username}
 }

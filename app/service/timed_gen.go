@@ -10,6 +10,45 @@ import (
 	"micboard/app/store"
 )
 
+// TimedAPITokens is APITokens with every call reported to an Observer.
+type TimedAPITokens struct {
+	*APITokens
+	obs Observer
+}
+
+// TimeAPITokens wraps s so that each of its calls is reported to obs.
+func TimeAPITokens(s *APITokens, obs Observer) *TimedAPITokens { return &TimedAPITokens{s, obs} }
+
+// Authenticate times APITokens.Authenticate.
+func (t *TimedAPITokens) Authenticate(ctx context.Context, p1 string) (r0 *model.APIToken, err error) {
+	defer t.obs.ObserveCall(ctx, "APITokens.Authenticate", time.Now(), &err)
+	return t.APITokens.Authenticate(ctx, p1)
+}
+
+// Create times APITokens.Create.
+func (t *TimedAPITokens) Create(ctx context.Context, p1 Actor, p2 APITokenInput) (r0 *model.APIToken, r1 string, err error) {
+	defer t.obs.ObserveCall(ctx, "APITokens.Create", time.Now(), &err)
+	return t.APITokens.Create(ctx, p1, p2)
+}
+
+// List times APITokens.List.
+func (t *TimedAPITokens) List(ctx context.Context) (r0 []*model.APIToken, err error) {
+	defer t.obs.ObserveCall(ctx, "APITokens.List", time.Now(), &err)
+	return t.APITokens.List(ctx)
+}
+
+// Revoke times APITokens.Revoke.
+func (t *TimedAPITokens) Revoke(ctx context.Context, p1 Actor, p2 string) (r0 *model.APIToken, err error) {
+	defer t.obs.ObserveCall(ctx, "APITokens.Revoke", time.Now(), &err)
+	return t.APITokens.Revoke(ctx, p1, p2)
+}
+
+// RevokeID times APITokens.RevokeID.
+func (t *TimedAPITokens) RevokeID(ctx context.Context, p1 Actor, p2 int64) (r0 *model.APIToken, err error) {
+	defer t.obs.ObserveCall(ctx, "APITokens.RevokeID", time.Now(), &err)
+	return t.APITokens.RevokeID(ctx, p1, p2)
+}
+
 // TimedAssignments is Assignments with every call reported to an Observer.
 type TimedAssignments struct {
 	*Assignments

@@ -31,6 +31,7 @@ type Store struct {
 	BoardGroups       *BoardGroups
 	Kiosks            *Kiosks
 	AuditEvents       *AuditEvents
+	APITokens         *APITokens
 
 	Alerts             *Alerts
 	AlertDeliveries    *AlertDeliveries
@@ -61,6 +62,7 @@ func newStore(db bun.IDB, rc *readCache) *Store {
 		BoardGroups:       &BoardGroups{db: db},
 		Kiosks:            &Kiosks{db: db},
 		AuditEvents:       &AuditEvents{db: db},
+		APITokens:         &APITokens{db: db},
 
 		Alerts:             &Alerts{db: db},
 		AlertDeliveries:    &AlertDeliveries{db: db},

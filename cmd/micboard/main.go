@@ -73,13 +73,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = performerCmd(ctx, args, stdout)
 	case "webhook":
 		err = webhookCmd(ctx, args, stdout)
+	case "token":
+		err = tokenCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover, user, performer or webhook (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover, user, performer, webhook or token (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -105,6 +107,7 @@ Commands:
   user      add NAME --role viewer|operator|admin | passwd NAME | list | disable NAME | enable NAME | alerts NAME on|off: accounts
   performer link NAME [--revoke]: a performer's packs on a phone, by a secret link
   webhook   add URL --secret-stdin [--kinds K,...] | list | remove ID: alert webhooks
+  token     add NAME --role viewer|operator|admin | list | revoke NAME: API tokens
   version   print the version
   help      show this help
 `
