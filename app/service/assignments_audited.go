@@ -75,6 +75,25 @@ func UpdateAssignment(ctx context.Context, st *store.Store, actor Actor, id int6
 	return a, nil
 }
 
+// DeleteAssignment removes an assignment and records what it was.
+func DeleteAssignment(ctx context.Context, st *store.Store, actor Actor, id int64) error {
+	err := Audited(ctx, st, actor, func(tx *store.Store) (Change, error) {
+		a, err := tx.Assignments.Get(ctx, id)
+		if err != nil {
+			return Change{}, err
+		}
+		if err := NewAssignments(tx).Delete(ctx, id); err != nil {
+			return Change{}, err
+		}
+		return Change{Action: "assignment.delete", ObjectKind: "assignment", ObjectIDs: []int64{id},
+			Summary: fmt.Sprintf("performer %d off channel %d (%s, active %t)", a.PerformerID, a.ChannelID, a.Priority, a.Active)}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete assignment %d: %w", id, err)
+	}
+	return nil
+}
+
 // errNothingToDo rolls back a bulk action every row of which was refused:
 // there is no change to record.
 var errNothingToDo = errors.New("nothing to do")

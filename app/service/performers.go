@@ -80,3 +80,23 @@ func UpdatePerformer(ctx context.Context, st *store.Store, actor Actor, id int64
 	}
 	return p, nil
 }
+
+// DeletePerformer removes a performer with their assignments and records
+// it in the audit log, in one transaction.
+func DeletePerformer(ctx context.Context, st *store.Store, actor Actor, id int64) error {
+	err := Audited(ctx, st, actor, func(tx *store.Store) (Change, error) {
+		p, err := tx.Performers.Get(ctx, id)
+		if err != nil {
+			return Change{}, err
+		}
+		if err := tx.Performers.Delete(ctx, id); err != nil {
+			return Change{}, err
+		}
+		return Change{Action: "performer.delete", ObjectKind: "performer", ObjectIDs: []int64{id},
+			Summary: fmt.Sprintf("deleted performer %q (%s)", p.Name, p.Role)}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete performer %d: %w", id, err)
+	}
+	return nil
+}

@@ -77,6 +77,15 @@ func (q *ConnectionQuery) List(ctx context.Context) ([]*model.Connection, error)
 	return cached(ctx, q.rc, "connections", s, nil, ttlConnections, q.tags, run)
 }
 
+// Get loads one connection record with its receiver.
+func (r *Connections) Get(ctx context.Context, id int64) (*model.Connection, error) {
+	c := new(model.Connection)
+	if err := r.db.NewSelect().Model(c).Relation("Receiver").Where("conn.id = ?", id).Scan(ctx); err != nil {
+		return nil, wrap(err, "load connection %d", id)
+	}
+	return c, nil
+}
+
 // ByReceiver loads the connection record of a receiver.
 func (r *Connections) ByReceiver(ctx context.Context, receiverID int64) (*model.Connection, error) {
 	c := new(model.Connection)

@@ -78,6 +78,15 @@ func (q *TransmitterQuery) List(ctx context.Context) ([]*model.Transmitter, erro
 	return cached(ctx, q.rc, "transmitters", s, nil, ttlReceivers, q.tags, run)
 }
 
+// Get loads one transmitter.
+func (r *Transmitters) Get(ctx context.Context, id int64) (*model.Transmitter, error) {
+	tx := new(model.Transmitter)
+	if err := r.db.NewSelect().Model(tx).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, wrap(err, "load transmitter %d", id)
+	}
+	return tx, nil
+}
+
 // ByChannel loads the transmitter of a channel.
 func (r *Transmitters) ByChannel(ctx context.Context, channelID int64) (*model.Transmitter, error) {
 	tx := new(model.Transmitter)
