@@ -141,6 +141,57 @@ var routeAccess = map[string]access{
 	RouteAdminLocationCreate: accessAdmin,
 	RouteAdminLocationUpdate: accessAdmin,
 	RouteAdminLocationDelete: accessAdmin,
+
+	// The JSON API: reads are a viewer's (the board's as the board page's),
+	// and each write needs the role its page needs; discovery, like its
+	// page, is an admin's. The document describing it is public.
+	RouteAPIOpenAPI:     accessPublic,
+	RouteAPIBoard:       accessBoard,
+	RouteAPIBoardEvents: accessBoard,
+
+	RouteAPIReceivers:           accessViewer,
+	RouteAPIReceiversOnline:     accessViewer,
+	RouteAPIReceiversLowBattery: accessViewer,
+	RouteAPIReceiver:            accessViewer,
+	RouteAPIReceiverSyncStatus:  accessOperator,
+
+	RouteAPITransmitters:           accessViewer,
+	RouteAPITransmittersLowBattery: accessViewer,
+	RouteAPITransmitter:            accessViewer,
+
+	RouteAPIChannels:      accessViewer,
+	RouteAPIChannel:       accessViewer,
+	RouteAPIChannelRename: accessOperator,
+
+	RouteAPIAssignments:      accessViewer,
+	RouteAPIAssignment:       accessViewer,
+	RouteAPIAssignmentCreate: accessOperator,
+	RouteAPIAssignmentUpdate: accessOperator,
+	RouteAPIAssignmentDelete: accessOperator,
+
+	RouteAPIPerformers:      accessViewer,
+	RouteAPIPerformer:       accessViewer,
+	RouteAPIPerformerCreate: accessOperator,
+	RouteAPIPerformerUpdate: accessOperator,
+	RouteAPIPerformerDelete: accessOperator,
+
+	RouteAPILocations:            accessViewer,
+	RouteAPILocationCounts:       accessViewer,
+	RouteAPILocation:             accessViewer,
+	RouteAPILocationCreate:       accessAdmin,
+	RouteAPILocationUpdate:       accessAdmin,
+	RouteAPILocationDelete:       accessAdmin,
+	RouteAPILocationAssignDevice: accessAdmin,
+
+	RouteAPIConnections:          accessViewer,
+	RouteAPIConnectionsUnhealthy: accessViewer,
+	RouteAPIConnectionHeartbeat:  accessOperator,
+
+	RouteAPIDiscoveryTasks:      accessAdmin,
+	RouteAPIDiscoveryTaskCreate: accessAdmin,
+	RouteAPIDiscoveryFound:      accessAdmin,
+	RouteAPIDiscoveryApprove:    accessAdmin,
+	RouteAPIDiscoveryReject:     accessAdmin,
 }
 
 // tokenlessReads are GET routes that render no form: the CSRF middleware
@@ -148,7 +199,7 @@ var routeAccess = map[string]access{
 // or hours-long streams).
 var tokenlessReads = map[string]bool{
 	RouteHealthz: true, RouteReadyz: true, RouteStatic: true, RouteBoardEvents: true, RouteMetrics: true,
-	RouteAdminReceiversEvents: true,
+	RouteAdminReceiversEvents: true, RouteAPIOpenAPI: true, RouteAPIBoardEvents: true,
 }
 
 // indexRoutes maps "METHOD /path" to each route's name (a HEAD route takes

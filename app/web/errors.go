@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,18 +31,19 @@ type StatusError interface {
 var domainErrors = []struct {
 	err    error
 	status int
+	code   string // the API's error code
 }{
-	{service.ErrKioskRevoked, http.StatusGone},
-	{service.ErrAlreadyAssigned, http.StatusConflict},
-	{service.ErrLocationInUse, http.StatusConflict},
-	{service.ErrBadLogin, http.StatusUnauthorized},
-	{service.ErrSetupDone, http.StatusConflict},
-	{service.ErrLastAdmin, http.StatusConflict},
-	{store.ErrNotFound, http.StatusNotFound},
-	{store.ErrAlreadyExists, http.StatusConflict},
-	{store.ErrConflict, http.StatusConflict},
-	{store.ErrInvalid, http.StatusUnprocessableEntity},
-	{errStoreUnavailable, http.StatusServiceUnavailable},
+	{service.ErrKioskRevoked, http.StatusGone, "revoked"},
+	{service.ErrAlreadyAssigned, http.StatusConflict, "already_assigned"},
+	{service.ErrLocationInUse, http.StatusConflict, "location_in_use"},
+	{service.ErrBadLogin, http.StatusUnauthorized, "bad_login"},
+	{service.ErrSetupDone, http.StatusConflict, "setup_done"},
+	{service.ErrLastAdmin, http.StatusConflict, "last_admin"},
+	{store.ErrNotFound, http.StatusNotFound, "not_found"},
+	{store.ErrAlreadyExists, http.StatusConflict, "already_exists"},
+	{store.ErrConflict, http.StatusConflict, "conflict"},
+	{store.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
+	{errStoreUnavailable, http.StatusServiceUnavailable, "unavailable"},
 }
 
 // errStoreUnavailable: the database does not answer and the page has no
@@ -191,6 +193,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var werr error
 	switch {
+	case strings.HasPrefix(req.URL.Path, apiPrefix):
+		werr = writeAPIError(c, err, status, msg)
 	case wantsJSON(req):
 		werr = c.JSON(status, map[string]any{"error": msg, "status": status})
 	case htmx.GetRequest(c).Partial():
@@ -213,6 +217,95 @@ func (s *Server) handleError(err error, c echo.Context) {
 			_ = c.String(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 		}
 	}
+}
+
+// apiError is the body of every API error.
+type apiError struct {
+	Error apiErrorDetail `json:"error"`
+}
+
+// apiErrorDetail says what went wrong: a code a program can test, a message
+// a person can act on, and the field of the request that was wrong ("" when
+// it was not one field).
+type apiErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field"`
+}
+
+// apiMessages replace the pages' wording where an API caller needs other
+// words.
+var apiMessages = map[int]string{
+	http.StatusUnauthorized: "Send a session cookie or an Authorization: Bearer token.",
+	http.StatusForbidden:    "Your role may not do this.",
+	http.StatusNotFound:     "There is nothing at this address.",
+}
+
+// statusCodes name the API's error code for an error no table entry names.
+var statusCodes = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusGone:                  "gone",
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnprocessableEntity:   "invalid",
+	http.StatusTooManyRequests:       "rate_limited",
+	http.StatusInternalServerError:   "internal",
+	http.StatusServiceUnavailable:    "unavailable",
+}
+
+// apiErrorCode picks the API's code for err, and the field it names, in
+// the order statusAndMessage picks the status.
+func apiErrorCode(err error, status int) (code, field string) {
+	code = statusCodes[status]
+	if code == "" {
+		code = "error"
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return code, ""
+	}
+	var fe *apiFieldError
+	if errors.As(err, &fe) {
+		return code, fe.field
+	}
+	var se StatusError
+	if errors.As(err, &se) {
+		return code, ""
+	}
+	var ve *service.ValidationError
+	if errors.As(err, &ve) {
+		keys := make([]string, 0, len(ve.Fields))
+		for k := range ve.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if len(keys) > 0 {
+			field = keys[0]
+		}
+		return "invalid", field
+	}
+	for _, d := range domainErrors {
+		if errors.Is(err, d.err) {
+			return d.code, ""
+		}
+	}
+	return code, ""
+}
+
+// writeAPIError answers an API call's error as JSON.
+func writeAPIError(c echo.Context, err error, status int, msg string) error {
+	code, field := apiErrorCode(err, status)
+	if m, ok := apiMessages[status]; ok && msg == friendly(status) {
+		msg = m
+	}
+	if status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="micboard"`)
+	}
+	return c.JSON(status, apiError{Error: apiErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 // wantsJSON reports API calls, probes and clients that prefer JSON to HTML.

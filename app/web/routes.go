@@ -92,6 +92,58 @@ const (
 	RouteAdminLocationDelete = "admin.locations.delete"
 )
 
+// Route names of the JSON API under /api/v1 (api_*.go).
+const (
+	RouteAPIOpenAPI = "api.openapi"
+
+	RouteAPIBoard       = "api.board"
+	RouteAPIBoardEvents = "api.board.events"
+
+	RouteAPIReceivers           = "api.receivers.list"
+	RouteAPIReceiversOnline     = "api.receivers.online"
+	RouteAPIReceiversLowBattery = "api.receivers.low_battery"
+	RouteAPIReceiver            = "api.receivers.show"
+	RouteAPIReceiverSyncStatus  = "api.receivers.sync_status"
+
+	RouteAPITransmitters           = "api.transmitters.list"
+	RouteAPITransmittersLowBattery = "api.transmitters.low_battery"
+	RouteAPITransmitter            = "api.transmitters.show"
+
+	RouteAPIChannels      = "api.channels.list"
+	RouteAPIChannel       = "api.channels.show"
+	RouteAPIChannelRename = "api.channels.rename"
+
+	RouteAPIAssignments      = "api.assignments.list"
+	RouteAPIAssignment       = "api.assignments.show"
+	RouteAPIAssignmentCreate = "api.assignments.create"
+	RouteAPIAssignmentUpdate = "api.assignments.update"
+	RouteAPIAssignmentDelete = "api.assignments.delete"
+
+	RouteAPIPerformers      = "api.performers.list"
+	RouteAPIPerformer       = "api.performers.show"
+	RouteAPIPerformerCreate = "api.performers.create"
+	RouteAPIPerformerUpdate = "api.performers.update"
+	RouteAPIPerformerDelete = "api.performers.delete"
+
+	RouteAPILocations            = "api.locations.list"
+	RouteAPILocationCounts       = "api.locations.counts"
+	RouteAPILocation             = "api.locations.show"
+	RouteAPILocationCreate       = "api.locations.create"
+	RouteAPILocationUpdate       = "api.locations.update"
+	RouteAPILocationDelete       = "api.locations.delete"
+	RouteAPILocationAssignDevice = "api.locations.assign_device"
+
+	RouteAPIConnections          = "api.connections.list"
+	RouteAPIConnectionsUnhealthy = "api.connections.unhealthy"
+	RouteAPIConnectionHeartbeat  = "api.connections.heartbeat"
+
+	RouteAPIDiscoveryTasks      = "api.discovery.tasks.list"
+	RouteAPIDiscoveryTaskCreate = "api.discovery.tasks.create"
+	RouteAPIDiscoveryFound      = "api.discovery.found.list"
+	RouteAPIDiscoveryApprove    = "api.discovery.found.approve"
+	RouteAPIDiscoveryReject     = "api.discovery.found.reject"
+)
+
 // routes registers every route of the app; this is the one list of them.
 // Who may reach each one is in routeAccess (access.go).
 func (s *Server) routes() {
@@ -189,6 +241,67 @@ func (s *Server) routes() {
 	e.POST("/admin/locations", s.adminLocationCreate).Name = RouteAdminLocationCreate
 	e.POST("/admin/locations/:id", s.adminLocationUpdate).Name = RouteAdminLocationUpdate
 	e.POST("/admin/locations/:id/delete", s.adminLocationDelete).Name = RouteAdminLocationDelete
+
+	s.apiRoutes()
+}
+
+// apiRoutes registers the JSON API (api_*.go). Who may call each route is
+// in routeAccess like every other route; the document at openapi.json
+// describes each one, and TestAPIOpenAPIDescribesEveryRoute holds it to that.
+func (s *Server) apiRoutes() {
+	e := s.echo
+	stream := s.streamMiddleware()
+	const v1 = apiBase
+
+	s.get(v1+"/openapi.json", s.apiOpenAPI).Name = RouteAPIOpenAPI
+
+	// The live board, from memory, and its changes as JSON events.
+	s.get(v1+"/board", s.apiBoardShow).Name = RouteAPIBoard
+	s.get(v1+"/board/events", s.apiBoardEvents, stream...).Name = RouteAPIBoardEvents
+
+	s.get(v1+"/receivers", s.apiReceiversList).Name = RouteAPIReceivers
+	s.get(v1+"/receivers/online", s.apiReceiversOnline).Name = RouteAPIReceiversOnline
+	s.get(v1+"/receivers/low_battery", s.apiReceiversLowBattery).Name = RouteAPIReceiversLowBattery
+	s.get(v1+"/receivers/:id", s.apiReceiverShow).Name = RouteAPIReceiver
+	e.POST(v1+"/receivers/:id/sync_status", s.apiReceiverSyncStatus).Name = RouteAPIReceiverSyncStatus
+
+	s.get(v1+"/transmitters", s.apiTransmittersList).Name = RouteAPITransmitters
+	s.get(v1+"/transmitters/low_battery", s.apiTransmittersLowBattery).Name = RouteAPITransmittersLowBattery
+	s.get(v1+"/transmitters/:id", s.apiTransmitterShow).Name = RouteAPITransmitter
+
+	s.get(v1+"/channels", s.apiChannelsList).Name = RouteAPIChannels
+	s.get(v1+"/channels/:id", s.apiChannelShow).Name = RouteAPIChannel
+	e.PATCH(v1+"/channels/:id", s.apiChannelRename).Name = RouteAPIChannelRename
+
+	s.get(v1+"/assignments", s.apiAssignmentsList).Name = RouteAPIAssignments
+	e.POST(v1+"/assignments", s.apiAssignmentCreate).Name = RouteAPIAssignmentCreate
+	s.get(v1+"/assignments/:id", s.apiAssignmentShow).Name = RouteAPIAssignment
+	e.PATCH(v1+"/assignments/:id", s.apiAssignmentUpdate).Name = RouteAPIAssignmentUpdate
+	e.DELETE(v1+"/assignments/:id", s.apiAssignmentDelete).Name = RouteAPIAssignmentDelete
+
+	s.get(v1+"/performers", s.apiPerformersList).Name = RouteAPIPerformers
+	e.POST(v1+"/performers", s.apiPerformerCreate).Name = RouteAPIPerformerCreate
+	s.get(v1+"/performers/:id", s.apiPerformerShow).Name = RouteAPIPerformer
+	e.PATCH(v1+"/performers/:id", s.apiPerformerUpdate).Name = RouteAPIPerformerUpdate
+	e.DELETE(v1+"/performers/:id", s.apiPerformerDelete).Name = RouteAPIPerformerDelete
+
+	s.get(v1+"/locations", s.apiLocationsList).Name = RouteAPILocations
+	s.get(v1+"/locations/counts", s.apiLocationCounts).Name = RouteAPILocationCounts
+	e.POST(v1+"/locations", s.apiLocationCreate).Name = RouteAPILocationCreate
+	s.get(v1+"/locations/:id", s.apiLocationShow).Name = RouteAPILocation
+	e.PATCH(v1+"/locations/:id", s.apiLocationUpdate).Name = RouteAPILocationUpdate
+	e.DELETE(v1+"/locations/:id", s.apiLocationDelete).Name = RouteAPILocationDelete
+	e.POST(v1+"/locations/:id/assign_device", s.apiLocationAssignDevice).Name = RouteAPILocationAssignDevice
+
+	s.get(v1+"/connections", s.apiConnectionsList).Name = RouteAPIConnections
+	s.get(v1+"/connections/unhealthy", s.apiConnectionsUnhealthy).Name = RouteAPIConnectionsUnhealthy
+	e.POST(v1+"/connections/:id/heartbeat", s.apiConnectionHeartbeat).Name = RouteAPIConnectionHeartbeat
+
+	s.get(v1+"/discovery/tasks", s.apiDiscoveryTasksList).Name = RouteAPIDiscoveryTasks
+	e.POST(v1+"/discovery/tasks", s.apiDiscoveryTaskCreate).Name = RouteAPIDiscoveryTaskCreate
+	s.get(v1+"/discovery/found", s.apiDiscoveryFoundList).Name = RouteAPIDiscoveryFound
+	e.POST(v1+"/discovery/found/:id/approve", s.apiDiscoveryApprove).Name = RouteAPIDiscoveryApprove
+	e.POST(v1+"/discovery/found/:id/reject", s.apiDiscoveryReject).Name = RouteAPIDiscoveryReject
 }
 
 // get registers a GET route and the HEAD route that answers the same

@@ -97,6 +97,8 @@ type Server struct {
 	devAdmin deviceAdmin     // the console's device pages (admin_receivers.go)
 	lastGood lastGoodAnswers // database answers pages fall back on
 	streams  streamHub
+	apiSvc   apiServices   // the JSON API's services and event hub (api.go)
+	openAPI  openAPIDoc    // the API's OpenAPI document, built on first request
 	alerts   *alert.System // nil: no alerting (tests of the web alone)
 
 	channelPathPrefix string // "/channels/", from the route table
