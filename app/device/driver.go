@@ -150,21 +150,17 @@ type Factory func(Config) (Driver, error)
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]Factory{}
+	registry   = map[string]*Vendor{}
 )
 
-// Register makes a vendor available to New. Vendor packages call it from
-// init; registering a code twice is a programming error and panics.
+// Register makes a vendor available to New with nothing but its factory
+// (tests use it; vendor packages call RegisterVendor with the full
+// description). Registering a code twice is a programming error and panics.
 func Register(vendor string, f Factory) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
 	if f == nil {
 		panic("device: Register with nil factory for " + vendor)
 	}
-	if _, dup := registry[vendor]; dup {
-		panic("device: Register called twice for " + vendor)
-	}
-	registry[vendor] = f
+	RegisterVendor(Vendor{Code: vendor, Name: vendor, New: f})
 }
 
 // Vendors lists the registered vendor codes, sorted.
@@ -182,12 +178,12 @@ func Vendors() []string {
 // New builds a Driver for the vendor code ("shure", "sennheiser").
 func New(vendor string, cfg Config) (Driver, error) {
 	registryMu.RLock()
-	f, ok := registry[vendor]
+	v, ok := registry[vendor]
 	registryMu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownVendor, vendor, Vendors())
 	}
-	d, err := f(cfg)
+	d, err := v.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new %s driver for %s: %w", vendor, cfg.Host, err)
 	}

@@ -15,7 +15,7 @@ import (
 type BoardView struct {
 	Location int64  // a location and everything below it
 	Group    int    // a saved group 1–9
-	Vendor   string // shure, sennheiser
+	Vendor   string // a vendor code of the device registry, e.g. shure
 	Status   string // attention, offline
 	Sort     string // slot, name, severity (default: receiver order, or the group's order)
 }
@@ -48,11 +48,12 @@ func ParseBoardView(v url.Values) (BoardView, error) {
 		}
 		q.Group = n
 	}
-	switch s := v.Get("vendor"); s {
-	case "", VendorShure, VendorSennheiser:
+	// Any vendor code of the device registry; a code no receiver has
+	// simply shows nothing.
+	if s := v.Get("vendor"); s == "" || vendorCode(s) {
 		q.Vendor = s
-	default:
-		return q, fmt.Errorf("vendor=%q: want shure or sennheiser", s)
+	} else {
+		return q, fmt.Errorf("vendor=%q: want a vendor code such as shure", s)
 	}
 	switch s := v.Get("status"); s {
 	case "", ViewAttention, ViewOffline:
@@ -119,3 +120,18 @@ func (q BoardView) Values() url.Values {
 
 // Encode is the canonical query string ("" for the whole board).
 func (q BoardView) Encode() string { return q.Values().Encode() }
+
+// vendorCode reports whether s has the shape of a manufacturer code
+// (lower-case letters, digits and underscores, as the column allows).
+func vendorCode(s string) bool {
+	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -20,7 +20,7 @@ func TestParseBoardView(t *testing.T) {
 		{"loc=abc", model.BoardView{}, `loc="abc"`},
 		{"loc=0", model.BoardView{}, `loc="0"`},
 		{"group=10", model.BoardView{}, "1 to 9"},
-		{"vendor=sony", model.BoardView{}, "shure or sennheiser"},
+		{"vendor=Sony%3Cx%3E", model.BoardView{}, "vendor code"},
 		{"status=%3Cscript%3E", model.BoardView{}, `status="<script>"`},
 		{"sort=age", model.BoardView{}, "slot, name or severity"},
 	}

@@ -22,7 +22,8 @@ type Manufacturer struct {
 	UpdatedAt time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
-// Manufacturer codes.
+// Manufacturer codes the tests and fixtures name; the vendors themselves
+// are the device registry's (app/device).
 const (
 	VendorShure      = "shure"
 	VendorSennheiser = "sennheiser"
@@ -45,9 +46,11 @@ type Location struct {
 }
 
 // DeviceType is the receiver family, which decides the protocol dialect.
+// The codes are the device registry's (app/device); the constants below
+// name the ones tests and fixtures use.
 type DeviceType string
 
-// Device types Micboard knows.
+// Device types the tests and fixtures name.
 const (
 	TypeULXD   DeviceType = "ulxd"
 	TypeQLXD   DeviceType = "qlxd"
@@ -60,8 +63,35 @@ const (
 	TypeEWG4   DeviceType = "ewg4"
 )
 
-// DeviceTypes lists every valid device type.
-var DeviceTypes = []DeviceType{TypeULXD, TypeQLXD, TypeAXTD, TypeSLXD, TypeUHFR, TypeP10T, TypeEWDX, TypeEM6000, TypeEWG4}
+// DeviceTypeInfo is what the rest of Micboard needs to know about a device
+// type beyond its code.
+type DeviceTypeInfo struct {
+	Type DeviceType
+	// NoBattery marks a device that never reports a battery (a PSM1000
+	// P10T in-ear transmitter on mains power): its silence about one must
+	// not turn its channels TX_OFF.
+	NoBattery bool
+}
+
+// DeviceTypes lists every valid device type, in the registry's order. It is
+// set once at start from the device registry (see SetDeviceTypes), so
+// adding a family never touches this package.
+var DeviceTypes []DeviceType
+
+var noBattery = map[DeviceType]bool{}
+
+// SetDeviceTypes installs the device registry's types. app/device/all calls
+// it from init, before anything reads them; it is not for concurrent use.
+func SetDeviceTypes(infos []DeviceTypeInfo) {
+	DeviceTypes = make([]DeviceType, 0, len(infos))
+	noBattery = make(map[DeviceType]bool, len(infos))
+	for _, i := range infos {
+		DeviceTypes = append(DeviceTypes, i.Type)
+		if i.NoBattery {
+			noBattery[i.Type] = true
+		}
+	}
+}
 
 // Valid reports whether t is a known device type.
 func (t DeviceType) Valid() bool {
@@ -76,7 +106,7 @@ func (t DeviceType) Valid() bool {
 // ReportsBattery reports whether channels of this type have a battery to
 // report: a PSM1000 P10T is an in-ear transmitter on mains power, and its
 // silence about a battery must not turn its channels TX_OFF.
-func (t DeviceType) ReportsBattery() bool { return t != TypeP10T }
+func (t DeviceType) ReportsBattery() bool { return !noBattery[t] }
 
 // Lifecycle is a receiver's lifecycle status.
 type Lifecycle string

@@ -37,31 +37,6 @@ func isSlotID(w string) bool {
 
 const utf8RuneSelf = 0x80
 
-// DeviceTypeForModel maps a model string a receiver reports ("ULXD4Q",
-// "AD4Q-A", "EW-DX EM 4") to its device family, or "" when unknown.
-func DeviceTypeForModel(m string) DeviceType {
-	u := strings.ToUpper(strings.TrimSpace(m))
-	switch {
-	case strings.HasPrefix(u, "ULXD"):
-		return TypeULXD
-	case strings.HasPrefix(u, "QLXD"):
-		return TypeQLXD
-	case strings.HasPrefix(u, "AD4"), strings.HasPrefix(u, "ADX"), strings.HasPrefix(u, "AXT"):
-		return TypeAXTD
-	case strings.HasPrefix(u, "SLXD"):
-		return TypeSLXD
-	case strings.HasPrefix(u, "UR4"), strings.HasPrefix(u, "UHFR"), strings.HasPrefix(u, "UHF-R"):
-		return TypeUHFR
-	case strings.HasPrefix(u, "P10T"), strings.HasPrefix(u, "PSM1000"):
-		return TypeP10T
-	case strings.Contains(u, "EW-DX"), strings.Contains(u, "EWDX"):
-		return TypeEWDX
-	case strings.Contains(u, "EM 6000"), strings.Contains(u, "EM6000"):
-		return TypeEM6000
-	}
-	return ""
-}
-
 // BarsFromDevice turns a device's battery bars into the stored value: 0–5
 // as they are, anything else (255 = unknown, transmitter off) nil.
 func BarsFromDevice(raw int) *int {

@@ -23,19 +23,6 @@ func TestSplitSlotName(t *testing.T) {
 	}
 }
 
-func TestDeviceTypeForModel(t *testing.T) {
-	cases := map[string]DeviceType{
-		"ULXD4Q": TypeULXD, "ulxd4d": TypeULXD, "QLXD4": TypeQLXD, "AD4Q-A": TypeAXTD, "AD4D": TypeAXTD,
-		"SLXD4D": TypeSLXD, "EW-DX EM 4": TypeEWDX, "EW-DX EM 2 Dante": TypeEWDX, "EM 6000": TypeEM6000,
-		"UR4D+": TypeUHFR, "P10T": TypeP10T, "XYZ": "",
-	}
-	for in, want := range cases {
-		if got := DeviceTypeForModel(in); got != want {
-			t.Errorf("DeviceTypeForModel(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestFromDeviceSentinels(t *testing.T) {
 	if BarsFromDevice(255) != nil || BarsFromDevice(6) != nil || BarsFromDevice(-1) != nil {
 		t.Error("out-of-range bars must be unknown")

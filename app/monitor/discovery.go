@@ -7,14 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"micboard/app/device"
-	"micboard/app/device/sennheiser"
-	"micboard/app/device/shure"
 	"micboard/app/model"
 	"micboard/app/service"
 	"micboard/app/store"
@@ -53,7 +52,8 @@ type DiscoveryOptions struct {
 	IdentifyTimeout time.Duration
 	// SLPListen is how long an slp task listens for announcements (default 5 s).
 	SLPListen time.Duration
-	// SLPAddr is where SLP announcements arrive (default shure.DefaultSLPAddr, the
+	// SLPAddr is where SLP announcements arrive (default the announcing
+	// vendor's address from the device registry: Shure's SLP group, the
 	// multicast group). A unicast address is listened on directly, which is
 	// what tests use.
 	SLPAddr string
@@ -87,9 +87,6 @@ func (o DiscoveryOptions) withDefaults() DiscoveryOptions {
 	}
 	if o.SLPListen <= 0 {
 		o.SLPListen = DefaultSLPListen
-	}
-	if o.SLPAddr == "" {
-		o.SLPAddr = shure.DefaultSLPAddr
 	}
 	if o.Every <= 0 {
 		o.Every = DefaultDiscoveryEvery
@@ -291,7 +288,7 @@ func (d *Discoverer) run(ctx context.Context, t *model.DiscoveryTask, log *slog.
 	case model.DiscoveryCIDR:
 		return d.runCIDR(ctx, t, vendor, log)
 	case model.DiscoverySLP:
-		return d.runSLP(ctx, t, log)
+		return d.runSLP(ctx, t, vendor, log)
 	case model.DiscoveryMDNS:
 		return 0, 0, ErrMDNSUnsupported
 	}
@@ -407,7 +404,7 @@ func (d *Discoverer) runCIDR(ctx context.Context, t *model.DiscoveryTask, vendor
 	}
 	vendors := []string{vendor}
 	if vendor == "" {
-		vendors = []string{model.VendorShure, model.VendorSennheiser}
+		vendors = device.Vendors()
 	}
 
 	jobs := make(chan netip.Addr)
@@ -418,11 +415,12 @@ func (d *Discoverer) runCIDR(ctx context.Context, t *model.DiscoveryTask, vendor
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, sscProbeBuffer)
 			for a := range jobs {
 				for _, v := range vendors {
-					if f, ok := d.probe(ctx, v, a, buf, log); ok {
-						results <- f
+					for _, port := range d.scanPorts(v) {
+						if f, ok := d.probe(ctx, v, a, port, log); ok {
+							results <- f
+						}
 					}
 				}
 				// An address whose probe was cut short was not scanned.
@@ -471,19 +469,34 @@ func (d *Discoverer) runCIDR(ctx context.Context, t *model.DiscoveryTask, vendor
 	return n, found, recordErr
 }
 
-// probe checks cheaply whether addr speaks the vendor's protocol and, when it
-// seems to, asks it what it is. Answering the probe proves little (anything
-// may listen on TCP 2202), so only a device that identifies itself counts.
-func (d *Discoverer) probe(ctx context.Context, vendor string, addr netip.Addr, buf []byte, log *slog.Logger) (service.Found, bool) {
-	port := d.port(vendor)
-	target := netip.AddrPortFrom(addr, uint16(port)).String()
-	var ok bool
-	if vendor == model.VendorSennheiser {
-		ok = d.probeSSC(ctx, target, buf)
-	} else {
-		ok = d.probeTCP(ctx, target)
+// scanPorts are the ports a range scan probes for vendor: its default
+// control port and the ports of families that have their own (ew G4), or
+// only DiscoveryOptions.Port when set.
+func (d *Discoverer) scanPorts(vendor string) []int {
+	if d.opts.Port != 0 {
+		return []int{d.opts.Port}
 	}
+	v, _ := device.LookupVendor(vendor)
+	ports := []int{v.DefaultPort}
+	for _, p := range v.ScanPorts {
+		if !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	return ports
+}
+
+// probe checks cheaply whether addr:port speaks the vendor's protocol (the
+// vendor's own probe, from the device registry) and, when it seems to, asks
+// it what it is. Answering the probe proves little (anything may listen on
+// TCP 2202), so only a device that identifies itself counts.
+func (d *Discoverer) probe(ctx context.Context, vendor string, addr netip.Addr, port int, log *slog.Logger) (service.Found, bool) {
+	v, ok := device.LookupVendor(vendor)
 	if !ok {
+		return service.Found{}, false
+	}
+	target := netip.AddrPortFrom(addr, uint16(port)).String()
+	if v.Probe != nil && !v.Probe(ctx, addr.String(), port, d.opts.ProbeTimeout) {
 		return service.Found{}, false
 	}
 	f, err := d.identify(ctx, vendor, addr.String(), port)
@@ -492,64 +505,6 @@ func (d *Discoverer) probe(ctx context.Context, vendor string, addr netip.Addr, 
 		return service.Found{}, false
 	}
 	return f, true
-}
-
-// probeTCP reports whether something accepts a TCP connection at target.
-func (d *Discoverer) probeTCP(ctx context.Context, target string) bool {
-	dialer := net.Dialer{Timeout: d.opts.ProbeTimeout}
-	conn, err := dialer.DialContext(ctx, "tcp", target)
-	if err != nil {
-		return false
-	}
-	_ = conn.Close()
-	return true
-}
-
-// sscProbeBuffer holds a reply to a /device/name read with room to spare; a
-// longer datagram is not a reply to it.
-const sscProbeBuffer = 8 << 10
-
-// probeXID marks discovery probes in a device's logs.
-var probeXID atomic.Int64
-
-// probeSSC sends an SSC read of /device/name to target and reports whether
-// an SSC reply (a value, an error or an echoed xid) comes back within
-// ProbeTimeout.
-func (d *Discoverer) probeSSC(ctx context.Context, target string, buf []byte) bool {
-	pctx, cancel := context.WithTimeout(ctx, d.opts.ProbeTimeout)
-	defer cancel()
-	var dialer net.Dialer
-	conn, err := dialer.DialContext(pctx, "udp", target)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	deadline, _ := pctx.Deadline()
-	if err := conn.SetDeadline(deadline); err != nil {
-		return false
-	}
-	stop := context.AfterFunc(pctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-
-	msg, err := sennheiser.EncodeRead(probeXID.Add(1), "/device/name")
-	if err != nil {
-		return false
-	}
-	if _, err := conn.Write(msg); err != nil {
-		return false
-	}
-	for {
-		// Loopback and LAN peers without a listener answer with ICMP port
-		// unreachable, which ends this read at once with an error.
-		n, err := conn.Read(buf)
-		if err != nil {
-			return false
-		}
-		m, err := sennheiser.Decode(buf[:n])
-		if err == nil && (len(m.Leaves) > 0 || len(m.Errors) > 0 || m.HasXID) {
-			return true
-		}
-	}
 }
 
 // ApproveDiscovered turns a discovered device into a receiver from the

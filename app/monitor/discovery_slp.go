@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"micboard/app/device/shure"
+	"micboard/app/device"
 	"micboard/app/model"
 	"micboard/app/service"
 )
@@ -23,21 +23,29 @@ const maxSLPAnnouncers = 1024
 // slpHeard is one announcer heard during a listen.
 type slpHeard struct {
 	addr netip.Addr
-	ann  shure.SLPAnnouncement
+	ann  device.Announcement
 }
 
-// runSLP listens for Shure announcements, then asks every announcer what it
-// is. An announcer whose id the table knows is filed even if it does not
-// answer (with what the announcement said); one with an unknown id is filed
-// only if it identifies itself, because anything may send to the group.
-// Scanned counts the distinct senders heard. SLP announcers are Shure
-// devices, so the task's vendor is not consulted.
-func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, log *slog.Logger) (int, int, error) {
-	senders, heard, err := d.listenSLP(ctx, log)
+// runSLP listens for announcements (the device registry says which vendor
+// announces, where and how: Shure's SLP), then asks every announcer what it
+// is. An announcer whose id the vendor's table knows is filed even if it
+// does not answer (with what the announcement said); one with an unknown id
+// is logged and filed only if it identifies itself, because anything may
+// send to the group. Scanned counts the distinct senders heard.
+func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, vendor string, log *slog.Logger) (int, int, error) {
+	v, ok := device.Announcer(vendor)
+	if !ok {
+		return 0, 0, errors.New("no registered vendor announces its devices")
+	}
+	addr := d.opts.SLPAddr
+	if addr == "" {
+		addr = v.AnnounceAddr
+	}
+	senders, heard, err := d.listenSLP(ctx, v, addr, log)
 	if err != nil {
 		return senders, 0, err
 	}
-	port := d.port(model.VendorShure)
+	port := d.port(v.Code)
 	founds := make([]*service.Found, len(heard))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -46,7 +54,7 @@ func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, log *sl
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				founds[i] = d.slpFound(ctx, heard[i], port, log)
+				founds[i] = d.slpFound(ctx, v.Code, heard[i], port, log)
 			}
 		}()
 	}
@@ -79,21 +87,21 @@ func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, log *sl
 
 // slpFound builds the Found for one announcer, nil when there is nothing to
 // file.
-func (d *Discoverer) slpFound(ctx context.Context, h slpHeard, port int, log *slog.Logger) *service.Found {
+func (d *Discoverer) slpFound(ctx context.Context, vendor string, h slpHeard, port int, log *slog.Logger) *service.Found {
 	host := h.addr.String()
-	f, err := d.identify(ctx, model.VendorShure, host, port)
+	f, err := d.identify(ctx, vendor, host, port)
 	if h.ann.Model == "" {
 		// Not refused: the id is logged so the table can learn it, and a
 		// device that answers is filed from its own answers below.
-		log.Info("announcer with a device class id the table does not list", "host", host, "dcid", h.ann.DCID, "identified", err == nil)
+		log.Info("announcer with a device class id the table does not list", "host", host, "dcid", h.ann.ID, "identified", err == nil)
 	}
 	if err != nil {
 		if h.ann.Model == "" {
-			log.Info("announcer with an unknown device class did not identify", "host", host, "dcid", h.ann.DCID, "err", err)
+			log.Info("announcer with an unknown device class did not identify", "host", host, "dcid", h.ann.ID, "err", err)
 			return nil
 		}
 		log.Info("announcer did not identify; filing what it announced", "host", host, "model", h.ann.Model, "err", err)
-		return &service.Found{Vendor: model.VendorShure, Host: host, Port: port, Model: h.ann.Model, Channels: h.ann.Channels}
+		return &service.Found{Vendor: vendor, Host: host, Port: port, Model: h.ann.Model, Channels: h.ann.Channels}
 	}
 	// The device's own answers win; the announcement fills what it left out.
 	if f.Model == "" {
@@ -108,8 +116,8 @@ func (d *Discoverer) slpFound(ctx context.Context, h slpHeard, port int, log *sl
 // listenSLP listens on SLPAddr for SLPListen (or until ctx ends) and returns
 // how many distinct senders it heard and the announcers among them, in the
 // order first heard.
-func (d *Discoverer) listenSLP(ctx context.Context, log *slog.Logger) (int, []slpHeard, error) {
-	conn, err := listenSLPAddr(d.opts.SLPAddr)
+func (d *Discoverer) listenSLP(ctx context.Context, v device.Vendor, addr string, log *slog.Logger) (int, []slpHeard, error) {
+	conn, err := listenSLPAddr(addr)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -128,18 +136,18 @@ func (d *Discoverer) listenSLP(ctx context.Context, log *slog.Logger) (int, []sl
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if ctx.Err() != nil {
-				return len(senders), heard, fmt.Errorf("slp listen on %s: %w", d.opts.SLPAddr, ctx.Err())
+				return len(senders), heard, fmt.Errorf("slp listen on %s: %w", addr, ctx.Err())
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return len(senders), heard, nil
 			}
-			return len(senders), heard, fmt.Errorf("slp listen on %s: %w", d.opts.SLPAddr, err)
+			return len(senders), heard, fmt.Errorf("slp listen on %s: %w", addr, err)
 		}
 		src := from.Addr().Unmap()
 		if !senders[src] && len(senders) < maxSLPAnnouncers {
 			senders[src] = true
 		}
-		ann, ok := shure.ParseSLP(buf[:n])
+		ann, ok := v.ParseAnnouncement(buf[:n])
 		if !ok {
 			continue
 		}
@@ -155,7 +163,7 @@ func (d *Discoverer) listenSLP(ctx context.Context, log *slog.Logger) (int, []sl
 		}
 		index[src] = len(heard)
 		heard = append(heard, slpHeard{addr: src, ann: ann})
-		log.Debug("slp announcement", "from", src, "dcid", ann.DCID, "model", ann.Model, "url", ann.URL)
+		log.Debug("announcement", "vendor", v.Code, "from", src, "id", ann.ID, "model", ann.Model, "url", ann.URL)
 	}
 }
 

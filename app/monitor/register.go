@@ -8,8 +8,6 @@ import (
 
 	"micboard/app/device"
 	_ "micboard/app/device/all" // every vendor's driver
-	"micboard/app/device/sennheiser"
-	"micboard/app/device/shure"
 	"micboard/app/model"
 	"micboard/app/secret"
 	"micboard/app/service"
@@ -35,7 +33,7 @@ type RegisterOptions struct {
 }
 
 // ErrPasswordVendor: only receivers that log in take a password.
-var ErrPasswordVendor = errors.New("only Sennheiser receivers (EW-DX over SSCv2) take a password")
+var ErrPasswordVendor = errors.New("this vendor's receivers take no password")
 
 // RegisterWith is Register for receivers that need a login. The password
 // is tried on the receiver first (a wrong one registers nothing), then
@@ -44,21 +42,25 @@ var ErrPasswordVendor = errors.New("only Sennheiser receivers (EW-DX over SSCv2)
 // Without a key nothing is asked or stored: a password kept in clear would
 // be readable by anyone with a copy of the database.
 func RegisterWith(ctx context.Context, st *store.Store, vendor, host string, port int, o RegisterOptions) (*model.Receiver, error) {
+	v, ok := device.LookupVendor(vendor)
+	if !ok {
+		return nil, fmt.Errorf("%w %q (known: %v)", device.ErrUnknownVendor, vendor, device.Vendors())
+	}
 	if o.Password != "" {
-		if vendor != model.VendorSennheiser {
+		if v.LoginPort == 0 {
 			return nil, ErrPasswordVendor
 		}
 		if o.Key == nil {
 			return nil, fmt.Errorf("refusing to store a receiver password: %w", secret.ErrNoKey)
 		}
 		if o.Username == "" {
-			o.Username = sennheiser.DefaultV2User
+			o.Username = v.DefaultUser
 		}
 	}
 	if port == 0 {
-		port = DefaultPort(vendor)
+		port = v.DefaultPort
 		if o.Password != "" {
-			port = sennheiser.SSCv2Port
+			port = v.LoginPort
 		}
 	}
 	var (
@@ -104,10 +106,5 @@ func RegisterWith(ctx context.Context, st *store.Store, vendor, host string, por
 	return rx, nil
 }
 
-// DefaultPort is a vendor's control port: Shure TCP 2202, Sennheiser UDP 45.
-func DefaultPort(vendor string) int {
-	if vendor == model.VendorSennheiser {
-		return sennheiser.DefaultPort
-	}
-	return shure.DefaultPort
-}
+// DefaultPort is a vendor's control port, from the device registry.
+func DefaultPort(vendor string) int { return device.DefaultPort(vendor) }

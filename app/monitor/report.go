@@ -20,7 +20,7 @@ func ReportFromReading(vendor, host string, port int, r device.Reading) (service
 	// The driver knows the family from what the device does, so a model
 	// string Micboard does not list ("SLXD4Q+ Dante", a new firmware's
 	// spelling) still registers instead of being refused over its name.
-	if fam, ok := r.Family.Get(); ok && mdl.DeviceType(fam).Valid() {
+	if fam, ok := r.Family.Get(); ok && knownDeviceType(fam) {
 		rep.DeviceType = mdl.DeviceType(fam)
 	}
 	rep.Name, _ = r.Name.Get()
@@ -57,4 +57,10 @@ func factsKey(r *device.Reading) string {
 	band, _ := r.RFBand.Get()
 	n, _ := r.ChannelCount.Get()
 	return fmt.Sprintf("%s|%s|%s|%s|%s|%d", name, model, fw, serial, band, n)
+}
+
+// knownDeviceType reports whether the device registry lists code.
+func knownDeviceType(code string) bool {
+	_, _, ok := device.LookupDeviceType(code)
+	return ok
 }

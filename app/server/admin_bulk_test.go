@@ -84,7 +84,7 @@ func TestBulkMarkInactiveStopsWatchingAtOnce(t *testing.T) {
 	}
 	// Receivers nobody answers for: the monitor keeps trying each.
 	for i := 0; i < n; i++ {
-		rx := &model.Receiver{ManufacturerID: mf.ID, Model: "ULXD4Q", DeviceType: model.DeviceTypeForModel("ULXD4Q"),
+		rx := &model.Receiver{ManufacturerID: mf.ID, Model: "ULXD4Q", DeviceType: model.TypeULXD,
 			Host: "127.0.0.1", Port: 1 + i, Name: fmt.Sprintf("Rack %03d", i), Active: true}
 		if err := st.Receivers.Create(ctx, rx); err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"micboard/app/config"
 	"micboard/app/live"
 	"micboard/app/monitor"
+	"micboard/app/service"
 	"micboard/app/store"
 	"micboard/app/web"
 )
@@ -74,6 +75,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	// they must see receivers another process registered. Writes from
 	// either drop what they change.
 	st := store.NewCached(o.DB, o.Cache)
+	// Every vendor of the device registry has its manufacturer row before
+	// the console lists them: a new vendor needs no migration.
+	if err := service.SyncManufacturers(ctx, st.Fresh()); err != nil {
+		return nil, err
+	}
 	board := live.NewBoard(live.Options{})
 	if err := board.Load(ctx, st.Fresh()); err != nil {
 		return nil, err

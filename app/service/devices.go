@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"micboard/app/device"
 	"micboard/app/model"
 	"micboard/app/store"
 )
@@ -49,13 +50,13 @@ type ChannelReport struct {
 func (r *DeviceReport) validate() error {
 	v := validator{}
 	r.Host = strings.TrimSpace(r.Host)
-	v.check(r.Vendor == model.VendorShure || r.Vendor == model.VendorSennheiser, "vendor", "must be shure or sennheiser")
+	v.check(knownVendor(r.Vendor), "vendor", "must be "+vendorCodes())
 	v.check(validHost(r.Host), "host", "must be an IP address or host name")
 	v.check(r.Port >= 1 && r.Port <= 65535, "port", "must be between 1 and 65535")
 	if r.DeviceType == "" {
-		r.DeviceType = model.DeviceTypeForModel(r.Model)
+		r.DeviceType = model.DeviceType(device.DeviceTypeOf(r.Vendor, r.Model))
 	}
-	v.check(r.DeviceType.Valid(), "model", fmt.Sprintf("%q is not a receiver model Micboard knows", r.Model))
+	v.check(knownDeviceType(r.DeviceType), "model", fmt.Sprintf("%q is not a receiver model Micboard knows", r.Model))
 	v.check(len(r.Channels) <= 8, "channels", "a receiver has at most 8 channels")
 	seen := map[int]bool{}
 	for _, c := range r.Channels {
@@ -113,7 +114,7 @@ func (s *Devices) UpsertFromReport(ctx context.Context, rep DeviceReport) (*mode
 // upsertReport does UpsertFromReport's writes inside the caller's
 // transaction; rep must be validated.
 func upsertReport(ctx context.Context, tx *store.Store, rep DeviceReport) (*model.Receiver, bool, error) {
-	mf, err := tx.Manufacturers.ByCode(ctx, rep.Vendor)
+	mf, err := manufacturer(ctx, tx, rep.Vendor)
 	if err != nil {
 		return nil, false, err
 	}

@@ -76,7 +76,7 @@ func (in *TaskInput) validate() error {
 		v.check(false, "name", err.Error())
 	}
 	v.check(in.Kind.Valid(), "kind", "must be manual, cidr, slp or mdns")
-	v.check(in.Vendor == "" || in.Vendor == model.VendorShure || in.Vendor == model.VendorSennheiser, "vendor", "must be shure or sennheiser")
+	v.check(in.Vendor == "" || knownVendor(in.Vendor), "vendor", "must be "+vendorCodes())
 	v.check(in.IntervalSeconds >= 60, "interval", "at least 60 seconds")
 	switch in.Kind {
 	case model.DiscoveryManual:
@@ -173,7 +173,7 @@ func (s *Discovery) setVendor(ctx context.Context, t *model.DiscoveryTask, code 
 	if code == "" {
 		return nil
 	}
-	mf, err := s.st.Manufacturers.ByCode(ctx, code)
+	mf, err := manufacturer(ctx, s.st, code)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Discovery) RecordFound(ctx context.Context, f Found) (*model.Discovered
 	d := &model.DiscoveredDevice{TaskID: f.TaskID, Host: f.Host, Port: f.Port, Model: f.Model, Name: f.Name,
 		Channels: f.Channels, Serial: f.Serial, MAC: f.MAC, State: model.DiscoveredNew}
 	err := s.st.InTx(ctx, func(tx *store.Store) error {
-		mf, err := tx.Manufacturers.ByCode(ctx, f.Vendor)
+		mf, err := manufacturer(ctx, tx, f.Vendor)
 		if err != nil {
 			return err
 		}

@@ -41,3 +41,18 @@ func (r *Manufacturers) Get(ctx context.Context, id int64) (*model.Manufacturer,
 	}
 	return m, nil
 }
+
+// Ensure finds the vendor with m.Code, inserting m when there is none, so a
+// vendor registered in app/device gets its row without a migration.
+func (r *Manufacturers) Ensure(ctx context.Context, m *model.Manufacturer) (*model.Manufacturer, error) {
+	if len(m.Config) == 0 {
+		m.Config = []byte("{}")
+	}
+	m.Active = true
+	if _, err := r.db.NewInsert().Model(m).
+		Column("code", "name", "active", "config").
+		On("CONFLICT (code) DO NOTHING").Exec(ctx); err != nil {
+		return nil, wrap(err, "add manufacturer %q", m.Code)
+	}
+	return r.ByCode(ctx, m.Code)
+}

@@ -506,7 +506,7 @@ func TestReceiversCreate(t *testing.T) {
 			store.ErrAlreadyExists, "receivers_host_port_key"},
 		{"duplicate serial of vendor", model.Receiver{ManufacturerID: shure.ID, DeviceType: model.TypeULXD, Host: "10.1.1.2", Port: 2202, Serial: "S1"},
 			store.ErrAlreadyExists, "receivers_serial_key"},
-		{"bad device type", model.Receiver{ManufacturerID: shure.ID, DeviceType: "walkie", Host: "10.1.1.3", Port: 2202},
+		{"bad device type", model.Receiver{ManufacturerID: shure.ID, DeviceType: "Walkie Talkie", Host: "10.1.1.3", Port: 2202},
 			store.ErrInvalid, "receivers_device_type_check"},
 		{"port zero", model.Receiver{ManufacturerID: shure.ID, DeviceType: model.TypeULXD, Host: "10.1.1.4", Port: 0},
 			store.ErrInvalid, "receivers_port_check"},

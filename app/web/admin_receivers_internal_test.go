@@ -23,7 +23,7 @@ func addReceivers(t *testing.T, st *store.Store, prefix string, n int) []*model.
 	}
 	var out []*model.Receiver
 	for i := 0; i < n; i++ {
-		rx := &model.Receiver{ManufacturerID: mf.ID, Model: "ULXD4Q", DeviceType: model.DeviceTypeForModel("ULXD4Q"),
+		rx := &model.Receiver{ManufacturerID: mf.ID, Model: "ULXD4Q", DeviceType: model.TypeULXD,
 			Host: "127.0.0.1", Port: 30000 + len(prefix)*100 + i, Name: fmt.Sprintf("%s-%02d", prefix, i), Active: true}
 		if err := st.Receivers.Create(ctx, rx); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"micboard/app/device"
 	"micboard/app/live"
 	"micboard/app/model"
 	"micboard/app/store"
@@ -21,7 +22,7 @@ import (
 type boardQuery struct {
 	Location int64  // a location and everything below it
 	Group    int    // a saved group 1–9
-	Vendor   string // shure, sennheiser
+	Vendor   string // a vendor code of the device registry, e.g. shure
 	Status   string // attention, offline
 	Sort     string // slot, name (default: receiver order, or the group's order)
 }
@@ -44,6 +45,9 @@ func parseBoardQuery(v url.Values) (boardQuery, error) {
 	bv, err := model.ParseBoardView(v)
 	if err != nil {
 		return boardQuery{}, badQuery{err.Error()}
+	}
+	if _, ok := device.LookupVendor(bv.Vendor); bv.Vendor != "" && !ok {
+		return boardQuery{}, badQuery{fmt.Sprintf("vendor=%q: want one of %s", bv.Vendor, strings.Join(device.Vendors(), ", "))}
 	}
 	return boardQuery(bv), nil
 }

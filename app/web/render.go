@@ -255,6 +255,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"list":      func(v ...string) []string { return v },
 		"add":       func(a, b int) int { return a + b },
 		"sub":       func(a, b int) int { return a - b },
+		// vendors lists the device registry's vendors (code, name, port).
+		"vendors": vendorChoices,
 		// dict passes several values to a partial: {{template "x" dict "A" 1 "B" 2}}.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

@@ -15,13 +15,9 @@ import (
 	"micboard/app/store"
 )
 
-// demoModels make a mixed fleet with one receiver of each family Micboard
-// finds by address alone: Shure ULX-D, Axient Digital, SLX-D, QLX-D,
-// SLX-D+, UHF-R and a PSM1000 in-ear transmitter; Sennheiser EW-DX (SSC
-// and, from firmware 4, SSCv2 with its password) and Digital 6000. (An ew
-// G4 is told apart by its fixed port, 53212, which a demo on loopback
-// cannot promise.)
-var demoModels = []string{"ulxd4q", "ad4d", "slxd4d", "ewdx4", "qlxd4", "slxd4qplus", "ur4d", "p10t", "em6000", "ewdx2v2"}
+// demoModels are the simulator's demo fleet: one receiver of each family it
+// plays (sim.DemoModels).
+var demoModels = sim.DemoModels()
 
 // demoBasePort is fixed so a restarted demo finds its receivers again
 // instead of registering new ones.

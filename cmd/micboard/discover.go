@@ -17,7 +17,7 @@ import (
 )
 
 const discoverUsage = `Usage:
-  micboard discover add NAME --kind manual|cidr|slp [--target HOST[:PORT]|CIDR] [--vendor shure|sennheiser] [--every 1h]
+  micboard discover add NAME --kind manual|cidr|slp [--target HOST[:PORT]|CIDR] [--vendor {vendors}] [--every 1h]
   micboard discover run ID        run a task now and list what it found
   micboard discover list          tasks, and devices waiting for approval
   micboard discover approve ID    register a found device (asks it again for its channels)
@@ -29,7 +29,7 @@ A running micboard runs due tasks by itself. CIDR ranges are limited to /22.
 // discoverCmd handles `micboard discover ...`.
 func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, discoverUsage)
+		fmt.Fprint(stdout, withVendors(discoverUsage))
 		if len(args) == 0 {
 			return errors.New("discover: want a subcommand: add, run, list, approve or reject")
 		}

@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, withVendors(usage))
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
 		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover, user, performer, webhook or token (micboard help lists them)", cmd)
@@ -99,7 +99,7 @@ const usage = `Usage: micboard [command] [flags]
 Commands:
   serve     migrate the database, then serve the web app (the default)
   migrate   create the database if it is missing and apply every migration
-  receiver  add HOST[:PORT] --vendor shure|sennheiser [--location NAME]: register a receiver
+  receiver  add HOST[:PORT] --vendor {vendors} [--location NAME]: register a receiver
   location  add NAME [--parent NAME] | list: buildings and rooms receivers stand in
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
@@ -222,8 +222,8 @@ const serveUsage = `Usage: micboard serve [--demo]
 Migrates the database, watches every active receiver and serves the web app
 until SIGINT or SIGTERM.
 
-  --demo             also run a simulated fleet (one receiver of each Shure and
-                     Sennheiser family) on loopback and register it; when
+  --demo             also run a simulated fleet (one receiver of each family
+                     the simulator plays) on loopback and register it; when
                      its ports or :8058 are taken (another demo), it picks
                      free ones and prints the address it serves
   --demo-port PORT   first port of the demo fleet (default 42100; 0 picks free

@@ -13,19 +13,17 @@ import (
 
 	"golang.org/x/term"
 
-	"micboard/app/device/sennheiser"
-	"micboard/app/model"
+	"micboard/app/device"
 	"micboard/app/monitor"
 	"micboard/app/service"
 	"micboard/app/store"
 )
 
-const receiverUsage = `Usage: micboard receiver add HOST[:PORT] --vendor shure|sennheiser [--location NAME] [--password-stdin]
+const receiverUsage = `Usage: micboard receiver add HOST[:PORT] --vendor {vendors} [--location NAME] [--password-stdin]
 
 Asks the receiver for its model, name and channels and registers it; a
 running micboard starts watching it within seconds. A receiver that does not
-answer is an error and nothing is stored. PORT defaults to 2202 (Shure) or
-45 (Sennheiser).
+answer is an error and nothing is stored. PORT defaults to {ports}.
 
 --password-stdin  a Sennheiser EW-DX on firmware 4 or later (SSCv2, HTTPS,
                   port 443 by default): read the third-party password of
@@ -38,7 +36,7 @@ answer is an error and nothing is stored. PORT defaults to 2202 (Shure) or
 // receiverCmd handles `micboard receiver add`.
 func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(stdout, receiverUsage)
+		fmt.Fprint(stdout, withVendors(receiverUsage))
 		if len(args) == 0 {
 			return errors.New("receiver: want a subcommand: add")
 		}
@@ -47,7 +45,7 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	args = args[1:]
 	fs := flag.NewFlagSet("receiver add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	vendor := fs.String("vendor", "", "shure or sennheiser")
+	vendor := fs.String("vendor", "", withVendors("{vendors}"))
 	location := fs.String("location", "", "location name")
 	passwordStdin := fs.Bool("password-stdin", false, "read the receiver's SSCv2 password (user api) from standard input")
 	// Accept the address before or after the flags.
@@ -57,7 +55,7 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, receiverUsage)
+			fmt.Fprint(stdout, withVendors(receiverUsage))
 		}
 		return fmt.Errorf("receiver add: %w", err)
 	}
@@ -67,15 +65,16 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if addr == "" {
 		return errors.New("receiver add: want HOST[:PORT]")
 	}
-	if *vendor != model.VendorShure && *vendor != model.VendorSennheiser {
-		return errors.New("receiver add: --vendor must be shure or sennheiser")
+	v, ok := device.LookupVendor(*vendor)
+	if !ok {
+		return errors.New(withVendors("receiver add: --vendor must be one of {vendors}"))
 	}
-	defPort := monitor.DefaultPort(*vendor)
+	defPort := v.DefaultPort
 	if *passwordStdin {
-		if *vendor != model.VendorSennheiser {
+		if v.LoginPort == 0 {
 			return fmt.Errorf("receiver add: --password-stdin: %w", monitor.ErrPasswordVendor)
 		}
-		defPort = sennheiser.SSCv2Port
+		defPort = v.LoginPort
 	}
 	host, port, err := service.ParseHostPort(addr, defPort)
 	if err != nil {

@@ -1,8 +1,7 @@
 // Command micsim runs a fleet of simulated wireless receivers on loopback
-// sockets (Shure command strings over TCP, UHF-R strings and Sennheiser SSC
-// over UDP) so Micboard can be developed and demonstrated without hardware.
-// Shure codes: ulxd4q, ulxd4d, qlxd4, ad4q, ad4d, slxd4d, slxd4dplus,
-// slxd4qplus, ur4d, ur4s, p10t.
+// sockets, each speaking its family's own protocol, so Micboard can be
+// developed and demonstrated without hardware. `micsim --help` lists the
+// model codes (--models) the simulator plays.
 //
 //	micsim --receivers 250 --models ulxd4q,ad4q,ewdx4 --base-port 20000 --scenario show --seed 1 --json fleet.json
 //

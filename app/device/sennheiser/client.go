@@ -16,22 +16,6 @@ import (
 	"micboard/app/device"
 )
 
-func init() {
-	device.Register(device.VendorSennheiser, func(cfg device.Config) (device.Driver, error) {
-		// The registered family picks the transport; a receiver added by
-		// address alone is told apart by its port.
-		if FamilyByDeviceType(cfg.Family) == FamilyEWG4 || (cfg.Family == "" && cfg.Port == G4Port) {
-			return NewG4(cfg)
-		}
-		// SSC v1 has no login: a password (or the HTTPS port) means the
-		// EW-DX firmware 4 API.
-		if cfg.Password != "" || cfg.Port == SSCv2Port {
-			return NewV2(cfg)
-		}
-		return New(cfg)
-	})
-}
-
 // DefaultLinkTimeout is how long a /device/name ping may go unanswered.
 const DefaultLinkTimeout = 2 * time.Second
 

@@ -15,12 +15,6 @@ import (
 	"micboard/app/device"
 )
 
-func init() {
-	device.Register(device.VendorShure, func(cfg device.Config) (device.Driver, error) {
-		return New(cfg)
-	})
-}
-
 // linkSlack is added to the meter interval before silence counts as a dead
 // link: a busy receiver may delay a sample, a dead one sends nothing at all.
 const linkSlack = 5 * time.Second
