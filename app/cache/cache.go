@@ -57,6 +57,7 @@ type Cache struct {
 	health health
 	stats  stats
 	flight singleflight.Group
+	gens   generations // the memory store's tag generations (generation.go)
 }
 
 // New returns a Redis-backed cache when redisURL is set (and checks that
@@ -164,10 +165,12 @@ func (c *Cache) InvalidateTags(ctx context.Context, tags ...string) error {
 	if !c.usable(ctx) {
 		return ErrUnavailable
 	}
-	var err error
-	if c.redis != nil {
+	// The generations move first: a read that loaded before this point
+	// cannot store its answer after the drop below (generation.go).
+	err := c.bump(ctx, tags)
+	if err == nil && c.redis != nil {
 		err = c.invalidateRedis(ctx, prefixed(tags))
-	} else {
+	} else if err == nil {
 		err = c.local.Invalidate(ctx, libstore.WithInvalidateTags(prefixed(tags)))
 	}
 	if err != nil {

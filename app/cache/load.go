@@ -36,16 +36,28 @@ func Load[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, l
 	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrUnavailable) {
 		c.log.DebugContext(ctx, "cache read failed; loading from source", "key", key, "err", err)
 	}
+	// The tags' generations before the load: if a write invalidates them
+	// while it runs, the answer may predate the write and is not stored
+	// (generation.go). Readers share one load only within one generation,
+	// so a read that starts after a write never gets an answer loaded
+	// before it.
+	at, epochErr := c.epochOf(ctx, tags)
 	var mine T
 	var leader bool
-	res, err, _ := c.flight.Do(key, func() (any, error) {
+	res, err, _ := c.flight.Do(key+"\x00"+at.String(), func() (any, error) {
 		leader = true
 		v, err := load(ctx)
 		if err != nil {
 			return nil, err
 		}
 		mine = v
-		if err := setValue(ctx, c, key, v, ttl, tags); err != nil && !errors.Is(err, ErrUnavailable) {
+		if epochErr == nil {
+			err = storeIfCurrent(ctx, c, key, v, ttl, tags, at)
+		}
+		switch {
+		case errors.Is(err, errMoved):
+			c.log.DebugContext(ctx, "cache write skipped: a write changed the answer while it loaded", "key", key)
+		case err != nil && !errors.Is(err, ErrUnavailable):
 			c.log.DebugContext(ctx, "cache write failed", "key", key, "err", err)
 		}
 		// The leader returns v itself; followers share a copy of it that

@@ -38,7 +38,9 @@ const (
 // through it, and every write drops the answers of the tables it changed
 // before it returns. Inside a transaction nothing is read from the cache
 // (the transaction may see its own writes) and the drops wait for the
-// commit, so no reader can cache what the commit is about to change.
+// commit. A read that loaded its rows before the commit and stores them
+// after the drop is refused by the cache's tag generations (app/cache
+// generation.go), so it cannot undo the write until the TTL.
 type readCache struct {
 	c     *cache.Cache // nil: nothing cached, nothing to drop
 	read  bool         // list queries read through the cache
