@@ -51,6 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		cmd = "help"
 	}
+	if cmd != "help" && helpAsked(args) {
+		args = []string{"--help"}
+	}
 	var err error
 	switch cmd {
 	case "serve":
@@ -75,17 +78,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = webhookCmd(ctx, args, stdout)
 	case "token":
 		err = tokenCmd(ctx, args, stdout)
+	case "channel":
+		err = channelCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "micboard", version)
 	case "help":
 		fmt.Fprint(stdout, withVendors(usage))
 		fmt.Fprint(stdout, "\n"+config.Usage())
 	default:
-		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, location, kiosk, group, discover, user, performer, webhook or token (micboard help lists them)", cmd)
+		err = fmt.Errorf("unknown command %q: want serve, migrate, receiver, channel, location, kiosk, group, discover, user, performer, webhook or token (micboard help lists them)", cmd)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case helpAsked(args):
+		return 0 // the command printed its usage: what was asked
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return 130 // interrupted while starting
 	default:
@@ -100,6 +107,8 @@ Commands:
   serve     migrate the database, then serve the web app (the default)
   migrate   create the database if it is missing and apply every migration
   receiver  add HOST[:PORT] --vendor {vendors} [--location NAME]: register a receiver
+            list [--all]: the registered receivers, with their ids
+  channel   list [--receiver ID]: channel ids (group set takes #ID)
   location  add NAME [--parent NAME] | list: buildings and rooms receivers stand in
   kiosk     add NAME [--view QUERY] | list | revoke NAME: wall displays
   group     set N NAME CHANNEL... | list | remove N: saved board groups (keys 1-9)
@@ -111,6 +120,21 @@ Commands:
   version   print the version
   help      show this help
 `
+
+// helpAsked reports arguments that ask for a command's usage anywhere
+// (micboard kiosk revoke --help): the command is then asked with --help
+// alone, prints its usage, subcommands included, and exits 0.
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
 
 // parseFlags parses a command's flags; -h prints the help to stdout. define
 // may add flags before parsing.

@@ -35,6 +35,9 @@ answer is an error and nothing is stored. PORT defaults to {ports}.
 
 // receiverCmd handles `micboard receiver add`.
 func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "list" {
+		return receiverList(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprint(stdout, withVendors(receiverUsage))
 		if len(args) == 0 {
