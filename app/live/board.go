@@ -359,7 +359,7 @@ func applyChannel(t *Tile, cr *device.ChannelReading, now time.Time) Change {
 			c |= ChangeMeter
 		}
 	}
-	return c
+	return c | applyInEar(t, cr)
 }
 
 // setIntPtr stores an optional int (nil for unknown) and reports a change.

@@ -56,6 +56,11 @@ type Tile struct {
 	QualityMax int
 	Muted      bool
 	TxOffsetDB *int
+	// An in-ear transmitter's own facts (see InEar): the right audio input
+	// (AudioDBFS is the left or mono one), transmit power and RF mute.
+	AudioRightDBFS *float64
+	RFPowerMW      *int
+	RFMuted        *bool
 
 	Status model.Status
 	// Base is Status beneath a clip's pulse (model.Health): the colour and

@@ -48,7 +48,7 @@ var requiredTemplates = struct{ pages, partials []string }{
 	pages: []string{PageError, PageBoard, PageChannel, PageKiosk, PageKioskRevoked,
 		PageLogin, PageAdminHome, PageAdminUsers, PageAdminAudit, PageAdminPerformance},
 	partials: []string{PartialErrorToast, PartialTile, PartialTileMeters, PartialBoardGrid, PartialChannelDetail,
-		PartialAdminNav, PartialFieldError},
+		PartialAdminNav, PartialFieldError, PartialTileIEM},
 }
 
 // Layouts: the app's (header, footer) and the wall display's (nothing but

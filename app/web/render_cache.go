@@ -113,7 +113,8 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 	}
 	v.MetersHTML = metersMark
 	var buf bytes.Buffer
-	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+PartialTile, v); err != nil {
+	name, data := tileTemplate(t, v)
+	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+name, data); err != nil {
 		return nil, fmt.Errorf("render tile %d: %w", t.ChannelID, err)
 	}
 	head, tail, ok := strings.Cut(buf.String(), metersMark)

@@ -152,6 +152,9 @@ type meterRow struct {
 // these rows, and the stream builds them without formatting the rest of the
 // tile, so a meter sample never costs a tile rendering.
 func tileMeters(t *live.Tile, opts tileOptions, offline bool) []meterRow {
+	if t.InEar() {
+		return iemMeters(t, opts, offline)
+	}
 	if offline {
 		return nil
 	}
