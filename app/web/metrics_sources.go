@@ -20,7 +20,8 @@ func (s *Server) metricSources() metrics.Sources {
 		Cache: s.cache,
 		Streams: func() (int, int, uint64) {
 			st := s.StreamStats()
-			return st.Open, st.Views, st.TileRenders
+			// The API's JSON event streams count as clients too.
+			return st.Open + s.api().events.clients(), st.Views, st.TileRenders
 		},
 		Channels: s.channelsByStatus,
 	}

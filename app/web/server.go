@@ -255,10 +255,11 @@ func (s *Server) trustedProxy(ip net.IP) bool {
 }
 
 // skipGzip leaves event streams (flushed event by event) and range
-// requests alone.
+// requests alone; the API's stream is one whatever the client accepts.
 func skipGzip(c echo.Context) bool {
 	r := c.Request()
-	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/event-stream") || r.Header.Get("Range") != ""
+	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/event-stream") || r.Header.Get("Range") != "" ||
+		c.Path() == apiBase+"/board/events"
 }
 
 // Handler returns the HTTP handler, for httptest.
