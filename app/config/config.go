@@ -51,6 +51,11 @@ type Config struct {
 	// MetricsPublic lets anyone read GET /metrics.
 	MetricsPublic bool
 
+	// APIRateRead and APIRateWrite limit API calls per token, or per client
+	// address without one: reads (GET, HEAD) and writes have their own budgets.
+	APIRateRead  Rate
+	APIRateWrite Rate
+
 	// SMTPURL and SMTPFrom send alert mail ("": no mail); MQTTURL publishes
 	// alerts and channel states ("": no MQTT); AlertRepeat is the least time
 	// between two alerts of one kind on one channel.
@@ -86,6 +91,8 @@ var Vars = []Var{
 	{"MICBOARD_PPROF_ALLOW_REMOTE", "false", "true lets MICBOARD_PPROF_LISTEN bind a non-loopback address"},
 	{"MICBOARD_SLOW_REQUEST", "1s", "a request that takes longer is logged at WARN (0 to 1h; 0: never)"},
 	{"MICBOARD_METRICS_PUBLIC", "false", "true lets anyone read GET /metrics (Prometheus); otherwise only an admin"},
+	{"MICBOARD_API_RATE_READ", "120/1m", "API reads (GET) allowed per token, or per client address without one, as requests/period; over it the API answers 429 with Retry-After"},
+	{"MICBOARD_API_RATE_WRITE", "30/1m", "API writes (POST, PATCH, PUT, DELETE) allowed per token, or per client address without one, as requests/period"},
 	{"MICBOARD_SMTP_URL", "", "mail server for alert e-mail, smtp://[user:password@]host[:port] (empty: no e-mail)"},
 	{"MICBOARD_SMTP_FROM", "", "sender of alert e-mail, e.g. Micboard <micboard@example.org> (needed with MICBOARD_SMTP_URL)"},
 	{"MICBOARD_MQTT_URL", "", "MQTT broker for alerts and channel states, mqtt://host[:port] (empty: no MQTT)"},
@@ -222,6 +229,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		c.MetricsPublic = b
 	}
 	parseAlerting(&c, get, bad)
+	parseAPIRates(&c, get, bad)
 	if len(errs) > 0 {
 		return Config{}, errs
 	}

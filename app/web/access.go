@@ -137,6 +137,10 @@ var routeAccess = map[string]access{
 	RouteAdminKioskCreate: accessAdmin,
 	RouteAdminKioskRevoke: accessAdmin,
 
+	RouteAdminTokens:      accessAdmin,
+	RouteAdminTokenCreate: accessAdmin,
+	RouteAdminTokenRevoke: accessAdmin,
+
 	RouteAdminLocations:      accessAdmin,
 	RouteAdminLocationCreate: accessAdmin,
 	RouteAdminLocationUpdate: accessAdmin,

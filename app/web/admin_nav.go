@@ -26,6 +26,7 @@ var adminSections = []adminNavItem{
 	{Label: "Groups", Route: RouteAdminGroups},
 	{Label: "Kiosks", Route: RouteAdminKiosks},
 	{Label: "Users", Route: RouteAdminUsers},
+	{Label: "API tokens", Route: RouteAdminTokens},
 	{Label: "Audit log", Route: RouteAdminAudit},
 	{Label: "Performance", Route: RouteAdminPerformance},
 }

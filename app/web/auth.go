@@ -45,7 +45,7 @@ func currentUser(c echo.Context) *model.User {
 func (s *Server) authenticate() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if s.store == nil || s.routeName(c) == RouteStatic {
+			if s.store == nil || s.routeName(c) == RouteStatic || bearerAuthenticated(c) {
 				return next(c)
 			}
 			if _, err := c.Cookie(SessionName); err != nil {

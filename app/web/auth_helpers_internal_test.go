@@ -42,6 +42,13 @@ func newAuthRig(t *testing.T, env map[string]string) *authRig {
 	if _, ok := env["MICBOARD_SESSION_SECRET"]; !ok {
 		env["MICBOARD_SESSION_SECRET"] = strings.Repeat("s", 32)
 	}
+	// Tests call the API many times from one address; its rate limits have
+	// tests of their own (api_rate_limit_internal_test.go).
+	for _, k := range []string{"MICBOARD_API_RATE_READ", "MICBOARD_API_RATE_WRITE"} {
+		if _, ok := env[k]; !ok {
+			env[k] = "1000000/1m"
+		}
+	}
 	cfg, err := config.Parse(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ var errCSRF = echo.NewHTTPError(http.StatusForbidden,
 // that knew that URL could read the display anyway, and the only thing a
 // kiosk may post is its own heartbeat. Giving it a CSRF token as well would
 // add nothing the URL token does not already prove.
+//
+// A request an API token authenticated is exempt too: a browser never adds
+// an Authorization header by itself, so another site cannot forge one.
 func (s *Server) csrfProtect() echo.MiddlewareFunc {
 	cfg := echomw.CSRFConfig{
 		TokenLookup:    "header:" + csrfHeader + ",form:" + csrfField,
@@ -43,7 +46,7 @@ func (s *Server) csrfProtect() echo.MiddlewareFunc {
 		CookieSameSite: http.SameSiteLaxMode,
 		Skipper: func(c echo.Context) bool {
 			name := s.routeName(c)
-			if routeAccess[name] == accessKiosk {
+			if routeAccess[name] == accessKiosk || bearerAuthenticated(c) {
 				return true
 			}
 			return isSafeMethod(c.Request().Method) && (name == "" || tokenlessReads[name])
@@ -63,7 +66,7 @@ func (s *Server) csrfProtect() echo.MiddlewareFunc {
 			// let a same-origin Sec-Fetch-Site stand in for the token;
 			// Micboard wants the token every time, so the header stops here.
 			if site := r.Header.Get(echo.HeaderSecFetchSite); !isSafeMethod(r.Method) && (site == "cross-site" || site == "same-site") {
-				if routeAccess[s.routeName(c)] != accessKiosk {
+				if routeAccess[s.routeName(c)] != accessKiosk && !bearerAuthenticated(c) {
 					return errCSRF
 				}
 			}

@@ -21,9 +21,9 @@ func (s *Server) metricsShow(c echo.Context) error {
 }
 
 // mayReadMetrics is the one gate of /metrics: anyone when
-// MICBOARD_METRICS_PUBLIC=true, else a logged-in admin. The route is
-// public in routeAccess so that this gate, not a login redirect, answers a
-// scraper; API tokens with the admin role belong here once they exist.
+// MICBOARD_METRICS_PUBLIC=true, else a logged-in admin or an admin API
+// token (authenticateBearer). The route is public in routeAccess so that
+// this gate, not a login redirect, answers a scraper.
 func (s *Server) mayReadMetrics(c echo.Context) bool {
 	if s.cfg.MetricsPublic {
 		return true

@@ -86,6 +86,10 @@ const (
 	RouteAdminKioskCreate = "admin.kiosks.create"
 	RouteAdminKioskRevoke = "admin.kiosks.revoke"
 
+	RouteAdminTokens      = "admin.tokens"
+	RouteAdminTokenCreate = "admin.tokens.create"
+	RouteAdminTokenRevoke = "admin.tokens.revoke"
+
 	RouteAdminLocations      = "admin.locations"
 	RouteAdminLocationCreate = "admin.locations.create"
 	RouteAdminLocationUpdate = "admin.locations.update"
@@ -237,6 +241,9 @@ func (s *Server) routes() {
 	s.get("/admin/kiosks", s.adminKiosksList).Name = RouteAdminKiosks
 	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
 	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
+	s.get("/admin/tokens", s.adminTokensList).Name = RouteAdminTokens
+	e.POST("/admin/tokens", s.adminTokenCreate).Name = RouteAdminTokenCreate
+	e.POST("/admin/tokens/:id/revoke", s.adminTokenRevoke).Name = RouteAdminTokenRevoke
 	s.get("/admin/locations", s.adminLocationsList).Name = RouteAdminLocations
 	e.POST("/admin/locations", s.adminLocationCreate).Name = RouteAdminLocationCreate
 	e.POST("/admin/locations/:id", s.adminLocationUpdate).Name = RouteAdminLocationUpdate

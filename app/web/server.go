@@ -101,6 +101,11 @@ type Server struct {
 	openAPI  openAPIDoc    // the API's OpenAPI document, built on first request
 	alerts   *alert.System // nil: no alerting (tests of the web alone)
 
+	// API tokens (auth_bearer.go) and the API's read and write budgets
+	// (api_rate_limit.go).
+	tokens    *service.TimedAPITokens
+	apiLimits apiLimits
+
 	channelPathPrefix string // "/channels/", from the route table
 
 	echo       *echo.Echo
@@ -154,6 +159,7 @@ func New(d Deps) (*Server, error) {
 		// Services are wrapped once, here: every call is timed.
 		s.kiosks = service.TimeKiosks(service.NewKiosks(s.store), s.metrics)
 		s.users = service.TimeUsers(service.NewUsers(s.store), s.metrics)
+		s.tokens = service.TimeAPITokens(service.NewAPITokens(s.store), s.metrics)
 	}
 	if s.cache == nil {
 		s.cache = cache.NewMemory(s.log)
@@ -170,6 +176,9 @@ func New(d Deps) (*Server, error) {
 	}
 	var err error
 	if s.limits, err = newLoginLimits(s.cache); err != nil {
+		return nil, err
+	}
+	if s.apiLimits, err = newAPILimits(s.cache, s.cfg); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(static.FS); err != nil {
@@ -197,7 +206,9 @@ func New(d Deps) (*Server, error) {
 		echomw.BodyLimit("2M"),
 		echomw.GzipWithConfig(echomw.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}),
 		// Echo runs these after routing, so they know the route's name.
+		s.authenticateBearer(),
 		s.authenticate(),
+		s.apiRateLimit(),
 		s.authorize(),
 		s.csrfProtect(),
 	)

@@ -15,6 +15,10 @@ const PartialTileIEM = "tile_iem"
 // battery and received RF: its RF output and its audio inputs.
 type iemTileView struct {
 	tileView
+	// Attention and Severity are the model's "needs attention" and "worst
+	// first" rank, as on every tile.
+	Attention bool
+	Severity  int
 	RFOut     string // "100 mW", "—"
 	RFMuted   bool
 	RFKnown   bool
@@ -23,7 +27,7 @@ type iemTileView struct {
 
 // newIEMTileView formats an in-ear transmitter's tile.
 func newIEMTileView(t *live.Tile, v tileView) iemTileView {
-	iv := iemTileView{tileView: v, RFOut: "—"}
+	iv := iemTileView{tileView: v, RFOut: "—", Attention: t.NeedsAttention(), Severity: t.Status.Severity()}
 	if t.RFPowerMW != nil {
 		iv.RFOut, iv.RFKnown = fmt.Sprintf("%d mW", *t.RFPowerMW), true
 	}
