@@ -304,8 +304,12 @@ func applyChannel(t *Tile, cr *device.ChannelReading, now time.Time) Change {
 			}
 		}
 		if !sameBattery(nb, t.Battery) {
+			if minutesOnly(nb, t.Battery) {
+				c |= ChangeRuntime
+			} else {
+				state(true)
+			}
 			t.Battery = nb
-			state(true)
 		}
 	}
 	if t.Battery.Known() {
@@ -380,6 +384,13 @@ func setIntPtr(dst **int, o device.Opt[int]) bool {
 }
 
 func sameInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// minutesOnly reports two known readings that differ only in the minutes
+// left: the countdown of a pack whose bars and percent did not move. Touch
+// still makes it a state change when the status moves with it.
+func minutesOnly(a, b model.Battery) bool {
+	return a.Minutes != nil && b.Minutes != nil && sameInt(a.Bars, b.Bars) && sameInt(a.Percent, b.Percent)
+}
 
 func sameBattery(a, b model.Battery) bool {
 	return sameInt(a.Bars, b.Bars) && sameInt(a.Percent, b.Percent) && sameInt(a.Minutes, b.Minutes)

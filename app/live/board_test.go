@@ -114,6 +114,24 @@ func TestApplyDerivesStatusAndPublishes(t *testing.T) {
 		t.Fatalf("meter update published %v", c)
 	}
 
+	// The pack counts down a minute: its runtime moved, nothing else it
+	// draws did, so it is no state change (the stream sends the text with
+	// the meters). Bars and minutes moving together are.
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryMinutes = device.Some(479) }))
+	if c := sub.Take()[id]; c != live.ChangeRuntime {
+		t.Fatalf("a minute less published %v, want runtime only", c)
+	}
+	if tile, _ := b.Tile(id); *tile.Battery.Minutes != 479 {
+		t.Fatalf("minutes = %d", *tile.Battery.Minutes)
+	}
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
+		c.BatteryBars = device.Some(4)
+		c.BatteryMinutes = device.Some(380)
+	}))
+	if c := sub.Take()[id]; c&live.ChangeState == 0 {
+		t.Fatalf("a bar less published %v, want a state change", c)
+	}
+
 	// Battery drains to one bar: CRITICAL.
 	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) }))
 	if tile, _ := b.Tile(id); tile.Status != model.StatusCritical {

@@ -47,7 +47,7 @@ func (p *Persister) Run(ctx context.Context) {
 			if c&ChangeState != 0 {
 				dirtyState[id] = true
 			}
-			if c&ChangeMeter != 0 {
+			if c&(ChangeMeter|ChangeRuntime) != 0 {
 				dirtyMeter[id] = true
 			}
 		}

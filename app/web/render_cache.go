@@ -19,16 +19,19 @@ import (
 // meters move ten times a second while its name, battery and status stay
 // put, so the expensive part is drawn only when something a person reads
 // changed, and a thousand open boards share it.
+// The battery text is kept apart the same way: a pack's minutes left move
+// every minute without anything else on its tile moving.
 type renderedTile struct {
-	stateVersion uint64
-	head, tail   string // partials/tile before and after the meters
-	meterLine    string // what metersHTML draws, as the stream encodes it
-	metersHTML   string
+	stateVersion    uint64
+	head, mid, tail string // partials/tile around the battery text and the meters
+	meterLine       string // the meters and battery text, as the stream encodes them
+	battery         string // the battery text
+	metersHTML      string
 }
 
 // html joins the parts into the whole tile.
 func (r *renderedTile) html() template.HTML {
-	return template.HTML(r.head + r.metersHTML + r.tail)
+	return template.HTML(r.head + template.HTMLEscapeString(r.battery) + r.mid + r.metersHTML + r.tail)
 }
 
 type renderKey struct {
@@ -46,9 +49,13 @@ type tileCache struct {
 	renders uint64
 }
 
-// metersMark stands where the meters go while the tile is drawn; device
-// strings are escaped, so it cannot come from a name.
-const metersMark = "<!--meters-->"
+// metersMark and batteryMark stand where the meters and the battery text
+// go while the tile is drawn; device strings are escaped, so they cannot
+// come from a name.
+const (
+	metersMark  = "<!--meters-->"
+	batteryMark = "<!--battery-->"
+)
 
 func (c *tileCache) get(k renderKey) *renderedTile {
 	c.mu.Lock()
@@ -92,16 +99,21 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 	r := s.tiles.get(key)
 	if r != nil && r.stateVersion == t.StateVersion {
 		rows := tileMeters(t, opts, offline(t))
-		line := meterLine(t.ChannelID, rows)
+		battery := shownBattery(t, now)
+		line := meterLine(t.ChannelID, rows, battery)
 		if r.meterLine == line {
 			return r, nil
 		}
-		meters, err := s.renderMeters(t.ChannelID, rows)
-		if err != nil {
-			return nil, err
-		}
 		nr := *r
-		nr.meterLine, nr.metersHTML = line, meters
+		nr.meterLine, nr.battery = line, battery
+		wasMeters, _ := cutRuntime(r.meterLine)
+		if nowMeters, _ := cutRuntime(line); nowMeters != wasMeters {
+			meters, err := s.renderMeters(t.ChannelID, rows)
+			if err != nil {
+				return nil, err
+			}
+			nr.metersHTML = meters
+		}
 		s.tiles.put(key, &nr)
 		return &nr, nil
 	}
@@ -111,21 +123,23 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 		// lookup per tile is a fifth of a cold board's render time.
 		v.DetailURL = s.channelPathPrefix + strconv.FormatInt(t.ChannelID, 10)
 	}
-	v.MetersHTML = metersMark
+	v.MetersHTML, v.RuntimeHTML = metersMark, batteryMark
 	var buf bytes.Buffer
 	name, data := tileTemplate(t, v)
 	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+name, data); err != nil {
 		return nil, fmt.Errorf("render tile %d: %w", t.ChannelID, err)
 	}
-	head, tail, ok := strings.Cut(buf.String(), metersMark)
-	if !ok {
-		return nil, fmt.Errorf("render tile %d: partials/tile does not place its meters", t.ChannelID)
+	head, rest, ok1 := strings.Cut(buf.String(), batteryMark)
+	mid, tail, ok2 := strings.Cut(rest, metersMark)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("render tile %d: partials/tile does not place its battery text and then its meters", t.ChannelID)
 	}
 	meters, err := s.renderMeters(t.ChannelID, v.Meters)
 	if err != nil {
 		return nil, err
 	}
-	r = &renderedTile{stateVersion: t.StateVersion, head: head, tail: tail, meterLine: meterLine(t.ChannelID, v.Meters), metersHTML: meters}
+	r = &renderedTile{stateVersion: t.StateVersion, head: head, mid: mid, tail: tail, battery: v.Battery,
+		meterLine: meterLine(t.ChannelID, v.Meters, v.Battery), metersHTML: meters}
 	s.tiles.mu.Lock()
 	s.tiles.renders++
 	s.tiles.mu.Unlock()

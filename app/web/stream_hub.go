@@ -259,6 +259,7 @@ func (h *streamHub) tick(now time.Time) bool {
 
 // reset recomputes what the view shows from the board as it stands.
 func (feed *viewFeed) reset(s *Server) {
+	now := time.Now()
 	feed.displayed = map[int64]bool{}
 	feed.meters = map[int64]string{}
 	feed.order = map[int64]string{}
@@ -266,7 +267,7 @@ func (feed *viewFeed) reset(s *Server) {
 		if feed.f.match(&t) {
 			feed.displayed[t.ChannelID] = true
 			feed.order[t.ChannelID] = feed.f.sortKey(&t)
-			feed.meters[t.ChannelID] = meterLine(t.ChannelID, tileMeters(&t, feed.opts, offline(&t)))
+			feed.meters[t.ChannelID] = liveLine(&t, feed.opts, now)
 		}
 	}
 }
@@ -318,7 +319,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 		key := renderKey{id, feed.opts}
 		line, ok := lines[key]
 		if !ok {
-			line = meterLine(id, tileMeters(t, feed.opts, offline(t)))
+			line = liveLine(t, feed.opts, now)
 			lines[key] = line
 		}
 		last := feed.meters[id]
@@ -326,7 +327,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 			continue // draws the same as what the page shows
 		}
 		feed.meters[id] = line
-		addMeterLine(&batch, line, sameLabels(last, line))
+		addMeterLine(&batch, wireLine(last, line))
 	}
 	if batch.Len() > 0 {
 		appendEvent(out, "meters", batch.Bytes())
@@ -376,7 +377,7 @@ func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now ti
 			appendEvent(out, "t"+strconv.FormatInt(t.ChannelID, 10), []byte(r.html()))
 			continue
 		}
-		addMeterLine(&batch, meterLine(t.ChannelID, tileMeters(&t, feed.opts, offline(&t))), false)
+		addMeterLine(&batch, liveLine(&t, feed.opts, now))
 	}
 	if batch.Len() > 0 {
 		appendEvent(out, "meters", batch.Bytes())
@@ -384,13 +385,10 @@ func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now ti
 }
 
 // addMeterLine adds a tile's meters to a "meters" batch: one line of data,
-// tiles separated by ";", labels left out where the page has them already.
-func addMeterLine(batch *bytes.Buffer, line string, labelsKnown bool) {
+// tiles separated by ";".
+func addMeterLine(batch *bytes.Buffer, line string) {
 	if batch.Len() > 0 {
 		batch.WriteByte(';')
-	}
-	if labelsKnown {
-		line = withoutLabels(line)
 	}
 	batch.WriteString(line)
 }

@@ -51,6 +51,30 @@ func TestStreamCostDoesNotGrowWithStreams(t *testing.T) {
 		t.Fatalf("meter samples drew %d tiles; want none", got-before)
 	}
 
+	// A pack counting down its minutes draws no tile either: the text
+	// travels in the meter batch.
+	r.apply(2, func(c *device.ChannelReading) { c.BatteryBars = device.Some(5); c.BatteryMinutes = device.Some(481) })
+	for _, s := range streams {
+		s.next(t, func(n string) bool { return strings.HasPrefix(n, "t") })
+	}
+	before = r.srv.StreamStats().TileRenders
+	r.apply(2, func(c *device.ChannelReading) { c.BatteryMinutes = device.Some(480) })
+	id2, _ := r.board.ChannelID(r.rx.ID, 2)
+	for i, s := range streams {
+		for {
+			name, data := s.next(t, func(n string) bool { return n != "ping" })
+			if name == fmt.Sprintf("t%d", id2) {
+				t.Fatalf("stream %d got the whole tile for a minute less", i)
+			}
+			if name == "meters" && strings.Contains(data, fmt.Sprintf("%d ", id2)) && strings.Contains(data, "~8h_00m") {
+				break
+			}
+		}
+	}
+	if got := r.srv.StreamStats().TileRenders; got != before {
+		t.Fatalf("a minute less drew %d tiles; want none", got-before)
+	}
+
 	// One state change: one tile drawn, the same bytes on every stream.
 	id1, _ := r.board.ChannelID(r.rx.ID, 1)
 	r.apply(1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) })

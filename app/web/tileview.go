@@ -24,34 +24,39 @@ type tileOptions struct {
 // tileView is what partials/tile renders: every number already formatted,
 // so the page, the live update and the kiosk cannot drift apart.
 type tileView struct {
-	ID         int64
-	Slot       string
-	Name       string
-	Performer  string
-	Receiver   string
-	Status     string // PROTOCOLS.md §3 name
-	Label      string // for people: "Critical", "RX offline"
-	Class      string // colour classes
-	Striped    bool
-	Peak       bool
-	Offline    bool
-	Bars       [5]bool
-	BarsKnown  bool
-	Battery    string // "7h 40m", "85 %", "calculating", "—"
-	Antennas   []antennaView
-	Meters     []meterRow    // what tile_meters draws, in order
-	MetersHTML template.HTML // tile_meters drawn; set by the render cache
-	RFText     string
-	AudioPct   int
-	AudioText  string
-	Frequency  string // "470.125"
-	TxModel    string
-	LastHeard  *time.Time
-	Muted      bool
-	Opts       tileOptions
-	DetailURL  string // the channel panel, when the tile is clickable
-	Channel    int
-	DeviceName string
+	ID        int64
+	Slot      string
+	Name      string
+	Performer string
+	Receiver  string
+	Status    string // PROTOCOLS.md §3 name
+	Label     string // for people: "Critical", "RX offline"
+	Class     string // colour classes
+	Striped   bool
+	Peak      bool
+	Offline   bool
+	Bars      [5]bool
+	BarsKnown bool
+	Battery   string // "7h 40m", "85 %", "calculating", "—"
+	// BatteryLevel reads the bars for a screen reader: "3 of 5 bars".
+	BatteryLevel string
+	// RuntimeHTML is the battery text as drawn; set by the render cache,
+	// which keeps it apart from the body because it moves every minute.
+	RuntimeHTML template.HTML
+	Antennas    []antennaView
+	Meters      []meterRow    // what tile_meters draws, in order
+	MetersHTML  template.HTML // tile_meters drawn; set by the render cache
+	RFText      string
+	AudioPct    int
+	AudioText   string
+	Frequency   string // "470.125"
+	TxModel     string
+	LastHeard   *time.Time
+	Muted       bool
+	Opts        tileOptions
+	DetailURL   string // the channel panel, when the tile is clickable
+	Channel     int
+	DeviceName  string
 }
 
 // antennaView is one antenna's RF meter.
@@ -86,17 +91,8 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	if v.Name == "" {
 		v.Name = fmt.Sprintf("%s ch %d", t.ReceiverName, t.Number)
 	}
-	colour := t.Status
-	if t.Status == model.StatusAudioPeak {
-		v.Peak = true
-		colour = t.Base
-		if colour == "" { // a snapshot made outside the board
-			colour = model.DeriveHealth(model.StatusInput{
-				Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery, LastHeard: t.LastHeard,
-				NoBattery: !t.DeviceType.ReportsBattery(),
-			}).Base
-		}
-	}
+	colour := tileColour(t, now)
+	v.Peak = t.Status == model.StatusAudioPeak
 	st := statusStyle[colour]
 	if st.Class == "" {
 		st = statusStyle[model.StatusTxOff]
@@ -112,11 +108,13 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	if !b.Known() && colour.Striped() {
 		b = t.LastBattery
 	}
+	v.BatteryLevel = "unknown"
 	if n, ok := batteryBars(b); ok {
 		v.BarsKnown = true
 		for i := 0; i < n && i < 5; i++ {
 			v.Bars[i] = true
 		}
+		v.BatteryLevel = fmt.Sprintf("%d of 5 bars", min(max(n, 0), 5))
 	}
 	v.Battery = batteryText(t, b)
 	if t.FrequencyKHz != nil {
@@ -137,6 +135,38 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	}
 	v.Meters = tileMeters(t, opts, v.Offline)
 	return v
+}
+
+// tileColour is the status a tile is coloured by: its status, or beneath a
+// clip's pulse the colour the battery would give.
+func tileColour(t *live.Tile, now time.Time) model.Status {
+	if t.Status != model.StatusAudioPeak {
+		return t.Status
+	}
+	if t.Base != "" {
+		return t.Base
+	}
+	// A snapshot made outside the board.
+	return model.DeriveHealth(model.StatusInput{
+		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery, LastHeard: t.LastHeard,
+		NoBattery: !t.DeviceType.ReportsBattery(),
+	}).Base
+}
+
+// shownBattery is the battery text a tile draws: the current reading, or
+// the last known one while the pack is silent.
+func shownBattery(t *live.Tile, now time.Time) string {
+	b := t.Battery
+	if !b.Known() && tileColour(t, now).Striped() {
+		b = t.LastBattery
+	}
+	return batteryText(t, b)
+}
+
+// liveLine is a tile's meter line as it stands: its meters and its battery
+// text, the parts of a tile that move without a state change.
+func liveLine(t *live.Tile, opts tileOptions, now time.Time) string {
+	return meterLine(t.ChannelID, tileMeters(t, opts, offline(t)), shownBattery(t, now))
 }
 
 // meterRow is one meter of a tile: a label and a bar.
@@ -187,10 +217,14 @@ func quantise(pct int) int {
 	return min(100, (pct+meterStep/2)/meterStep*meterStep)
 }
 
-// meterLine encodes a tile's meters for the live stream's batched "meters"
-// event: "ID LABEL:PCT[x] ..." (x: dimmed; PCT "-": no bar). About 20 bytes
-// instead of a 400-byte fragment per tile and sample.
-func meterLine(id int64, rows []meterRow) string {
+// runtimeMark starts the battery text at the end of a meter line.
+const runtimeMark = " ~"
+
+// meterLine encodes a tile's meters and battery text for the live stream's
+// batched "meters" event: "ID LABEL:PCT[x] ... ~TEXT" (x: dimmed; PCT "-":
+// no bar; spaces in TEXT as "_"). About 25 bytes instead of a 1 KB tile per
+// sample, and a pack counting down its minutes costs no tile either.
+func meterLine(id int64, rows []meterRow, battery string) string {
 	var b strings.Builder
 	b.WriteString(strconv.FormatInt(id, 10))
 	for _, r := range rows {
@@ -206,7 +240,36 @@ func meterLine(id int64, rows []meterRow) string {
 			b.WriteByte('x')
 		}
 	}
+	b.WriteString(runtimeMark)
+	b.WriteString(strings.ReplaceAll(battery, " ", "_"))
 	return b.String()
+}
+
+// cutRuntime splits a meter line into its meters and its battery text
+// (as encoded).
+func cutRuntime(line string) (meters, battery string) {
+	if i := strings.LastIndex(line, runtimeMark); i >= 0 {
+		return line[:i], line[i+len(runtimeMark):]
+	}
+	return line, ""
+}
+
+// wireLine is what goes on the wire for line to a page that shows last:
+// the labels it has and a battery text that did not move are left out.
+func wireLine(last, line string) string {
+	if last == "" {
+		return line
+	}
+	lastMeters, lastBattery := cutRuntime(last)
+	meters, battery := cutRuntime(line)
+	out := meters
+	if sameLabels(lastMeters, meters) {
+		out = withoutLabels(meters)
+	}
+	if battery != lastBattery {
+		out += runtimeMark + battery
+	}
+	return out
 }
 
 // sameLabels reports whether two meter lines label their rows alike, so the

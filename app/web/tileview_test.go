@@ -80,12 +80,23 @@ func TestTileViewFormatting(t *testing.T) {
 
 func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
 	rows := []meterRow{{Label: "A", Pct: 50, Active: true, Bar: true}, {Label: "B", Pct: 0, Bar: true}, {Label: "AF", Pct: 34, Active: true, Bar: true}}
-	line := meterLine(7, rows)
-	if line != "7 A:50 B:0x AF:34" {
+	line := meterLine(7, rows, "7h 40m")
+	if line != "7 A:50 B:0x AF:34 ~7h_40m" {
 		t.Fatalf("line %q", line)
 	}
-	if got := withoutLabels(line); got != "7 50 0x 34" {
+	if got := withoutLabels("7 A:50 B:0x AF:34"); got != "7 50 0x 34" {
 		t.Fatalf("without labels %q", got)
+	}
+	for _, c := range []struct{ last, line, wire string }{
+		{"", line, line}, // nothing sent yet: all of it
+		{"7 A:40 B:0x AF:34 ~7h_40m", line, "7 50 0x 34"},                           // the battery did not move
+		{"7 A:50 B:0x AF:34 ~7h_41m", line, "7 50 0x 34 ~7h_40m"},                   // only the battery moved
+		{"7 RF:- AF:34 ~7h_40m", line, "7 A:50 B:0x AF:34"},                         // other rows: labels again
+		{"7 A:50 B:0x AF:34 ~calculating", "7 A:50 B:0x AF:34 ~—", "7 50 0x 34 ~—"}, // any text
+	} {
+		if got := wireLine(c.last, c.line); got != c.wire {
+			t.Errorf("wireLine(%q, %q) = %q, want %q", c.last, c.line, got, c.wire)
+		}
 	}
 	for _, c := range []struct {
 		a, b string

@@ -30,12 +30,18 @@
   }
 
   // Meters arrive batched on one line, tiles separated by ";":
-  // "ID [LABEL:]PCT[x] ..." (x: dimmed, PCT "-": no bar yet), the same rows
-  // partials/tile_meters draws. A row without a label keeps the one shown.
+  // "ID [LABEL:]PCT[x] ... [~BATTERY]" (x: dimmed, PCT "-": no bar yet), the
+  // same rows partials/tile_meters draws. A row without a label keeps the
+  // one shown; the battery text ("_" for spaces) comes only when it moved.
   function applyMeters(data) {
     var tiles = data.split(';');
     for (var i = 0; i < tiles.length; i++) {
       var parts = tiles[i].trim().split(' ');
+      if (parts.length > 1 && parts[parts.length - 1].charAt(0) === '~') {
+        var text = parts.pop().slice(1).replace(/_/g, ' ');
+        var runtime = document.querySelector('#tile-' + parts[0] + ' .tile-runtime');
+        if (runtime && runtime.textContent !== text) runtime.textContent = text;
+      }
       var box = document.getElementById('m-' + parts[0]);
       if (!box) continue;
       var rows = parts.slice(1);
