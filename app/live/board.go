@@ -196,13 +196,21 @@ func (b *Board) health(t *Tile, now time.Time) model.Health {
 }
 
 // touch recomputes a tile's status, bumps its version and journals the
-// change, which becomes a state change when the status moved. Callers hold
-// mu and publish the returned change afterwards.
+// change, which becomes a state change when the status moved. A clip's
+// pulse starting or ending over an unchanged colour is a meter change: it
+// is drawn with the meters, and a singer who clips every few seconds must
+// not resend her tile each time. Callers hold mu and publish the returned
+// change afterwards.
 func (b *Board) touch(t *Tile, now time.Time, c Change) Change {
 	before, beforeBase := t.Status, t.Base
 	h := b.health(t, now)
 	t.Status, t.Base = h.Status, h.Base
-	if t.Status != before || t.Base != beforeBase {
+	switch {
+	case t.Base != beforeBase:
+		c |= ChangeState
+	case t.Status != before && (before == model.StatusAudioPeak || t.Status == model.StatusAudioPeak):
+		c |= ChangeMeter
+	case t.Status != before:
 		c |= ChangeState
 	}
 	t.Version = b.record(t.ChannelID, c)
@@ -418,17 +426,16 @@ func (b *Board) SetOnline(receiverID int64, online bool) {
 // a silent transmitter that counts as off after 30 minutes).
 func (b *Board) Tick() {
 	now := b.opts.Now()
-	var ids []int64
+	changed := map[int64]Change{}
 	b.mu.Lock()
 	for id, t := range b.tiles {
 		if h := b.health(t, now); h.Status != t.Status || h.Base != t.Base {
-			b.touch(t, now, ChangeState)
-			ids = append(ids, id)
+			changed[id] = b.touch(t, now, 0)
 		}
 	}
 	b.mu.Unlock()
-	for _, id := range ids {
-		b.hub.publish(id, ChangeState)
+	for id, c := range changed {
+		b.hub.publish(id, c)
 	}
 }
 

@@ -167,10 +167,31 @@ func TestPeakPulsesForTenSeconds(t *testing.T) {
 	if tile, _ := b.Tile(id); tile.Status != model.StatusAudioPeak {
 		t.Fatalf("clip: %s", tile.Status)
 	}
+	// The pulse starting and ending over the same colour is drawn with the
+	// meters: no state change either way.
+	sub := b.Subscribe()
+	defer sub.Close()
+	clk.Add(time.Second)
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) { c.AudioPeak = device.Some(true) }))
+	if c := sub.Take()[id]; c != live.ChangeMeter {
+		t.Fatalf("a clip during a clip published %v", c)
+	}
 	clk.Add(11 * time.Second)
 	b.Tick()
 	if tile, _ := b.Tile(id); tile.Status != model.StatusGood {
 		t.Fatalf("after the clip: %s", tile.Status)
+	}
+	if c := sub.Take()[id]; c != live.ChangeMeter {
+		t.Fatalf("the pulse ending published %v, want a meter change", c)
+	}
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) { c.AudioPeak = device.Some(true) }))
+	if c := sub.Take()[id]; c != live.ChangeMeter {
+		t.Fatalf("a new clip published %v, want a meter change", c)
+	}
+	// A clip over a colour that moves is a state change.
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) }))
+	if c := sub.Take()[id]; c&live.ChangeState == 0 {
+		t.Fatalf("battery critical during a clip published %v", c)
 	}
 }
 

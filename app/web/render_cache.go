@@ -23,6 +23,7 @@ import (
 // every minute without anything else on its tile moving.
 type renderedTile struct {
 	stateVersion    uint64
+	peak            bool   // drawn clipping
 	head, mid, tail string // partials/tile around the battery text and the meters
 	meterLine       string // the meters and battery text, as the stream encodes them
 	battery         string // the battery text
@@ -97,10 +98,11 @@ func (s *Server) tileRenders() uint64 {
 func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedTile, error) {
 	key := renderKey{t.ChannelID, opts}
 	r := s.tiles.get(key)
-	if r != nil && r.stateVersion == t.StateVersion {
+	peak := t.Status == model.StatusAudioPeak
+	if r != nil && r.stateVersion == t.StateVersion && r.peak == peak {
 		rows := tileMeters(t, opts, offline(t))
 		battery := shownBattery(t, now)
-		line := meterLine(t.ChannelID, rows, battery)
+		line := meterLine(t.ChannelID, rows, battery, peak)
 		if r.meterLine == line {
 			return r, nil
 		}
@@ -138,8 +140,8 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 	if err != nil {
 		return nil, err
 	}
-	r = &renderedTile{stateVersion: t.StateVersion, head: head, mid: mid, tail: tail, battery: v.Battery,
-		meterLine: meterLine(t.ChannelID, v.Meters, v.Battery), metersHTML: meters}
+	r = &renderedTile{stateVersion: t.StateVersion, peak: peak, head: head, mid: mid, tail: tail, battery: v.Battery,
+		meterLine: meterLine(t.ChannelID, v.Meters, v.Battery, peak), metersHTML: meters}
 	s.tiles.mu.Lock()
 	s.tiles.renders++
 	s.tiles.mu.Unlock()

@@ -74,6 +74,22 @@ func TestStreamCostDoesNotGrowWithStreams(t *testing.T) {
 	if got := r.srv.StreamStats().TileRenders; got != before {
 		t.Fatalf("a minute less drew %d tiles; want none", got-before)
 	}
+	// Nor does a clip: its pulse is marked in the meter batch.
+	r.apply(2, func(c *device.ChannelReading) { c.AudioPeak = device.Some(true) })
+	for i, s := range streams {
+		for {
+			name, data := s.next(t, func(n string) bool { return n != "ping" })
+			if name == fmt.Sprintf("t%d", id2) {
+				t.Fatalf("stream %d got the whole tile for a clip", i)
+			}
+			if name == "meters" && strings.Contains(data, "~8h_00m !") {
+				break
+			}
+		}
+	}
+	if got := r.srv.StreamStats().TileRenders; got != before {
+		t.Fatalf("a clip drew %d tiles; want none", got-before)
+	}
 
 	// One state change: one tile drawn, the same bytes on every stream.
 	id1, _ := r.board.ChannelID(r.rx.ID, 1)

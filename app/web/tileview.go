@@ -30,14 +30,18 @@ type tileView struct {
 	Performer string
 	Receiver  string
 	Status    string // PROTOCOLS.md §3 name
-	Label     string // for people: "Critical", "RX offline"
-	Class     string // colour classes
-	Striped   bool
-	Peak      bool
-	Offline   bool
-	Bars      [5]bool
-	BarsKnown bool
-	Battery   string // "7h 40m", "85 %", "calculating", "—"
+	// BaseStatus and BaseLabel are the status and label beneath a clip's
+	// pulse, which the page restores when the pulse ends.
+	BaseStatus string
+	BaseLabel  string
+	Label      string // for people: "Critical", "RX offline"
+	Class      string // colour classes
+	Striped    bool
+	Peak       bool
+	Offline    bool
+	Bars       [5]bool
+	BarsKnown  bool
+	Battery    string // "7h 40m", "85 %", "calculating", "—"
 	// BatteryLevel reads the bars for a screen reader: "3 of 5 bars".
 	BatteryLevel string
 	// RuntimeHTML is the battery text as drawn; set by the render cache,
@@ -98,6 +102,7 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 		st = statusStyle[model.StatusTxOff]
 	}
 	v.Label, v.Class, v.Striped = st.Label, st.Class, colour.Striped()
+	v.BaseStatus, v.BaseLabel = string(colour), st.Label
 	if v.Peak {
 		v.Label = "Peak"
 	}
@@ -166,7 +171,7 @@ func shownBattery(t *live.Tile, now time.Time) string {
 // liveLine is a tile's meter line as it stands: its meters and its battery
 // text, the parts of a tile that move without a state change.
 func liveLine(t *live.Tile, opts tileOptions, now time.Time) string {
-	return meterLine(t.ChannelID, tileMeters(t, opts, offline(t)), shownBattery(t, now))
+	return meterLine(t.ChannelID, tileMeters(t, opts, offline(t)), shownBattery(t, now), t.Status == model.StatusAudioPeak)
 }
 
 // meterRow is one meter of a tile: a label and a bar.
@@ -217,14 +222,16 @@ func quantise(pct int) int {
 	return min(100, (pct+meterStep/2)/meterStep*meterStep)
 }
 
-// runtimeMark starts the battery text at the end of a meter line.
+// runtimeMark starts the battery text (and the clip mark) at the end of a
+// meter line.
 const runtimeMark = " ~"
 
-// meterLine encodes a tile's meters and battery text for the live stream's
-// batched "meters" event: "ID LABEL:PCT[x] ... ~TEXT" (x: dimmed; PCT "-":
-// no bar; spaces in TEXT as "_"). About 25 bytes instead of a 1 KB tile per
-// sample, and a pack counting down its minutes costs no tile either.
-func meterLine(id int64, rows []meterRow, battery string) string {
+// meterLine encodes a tile's meters, battery text and clip pulse for the
+// live stream's batched "meters" event: "ID LABEL:PCT[x] ... ~TEXT[ !]"
+// (x: dimmed; PCT "-": no bar; spaces in TEXT as "_"; "!": clipping).
+// About 25 bytes instead of a 1 KB tile per sample, and a pack counting
+// down its minutes or a singer clipping costs no tile either.
+func meterLine(id int64, rows []meterRow, battery string, peak bool) string {
 	var b strings.Builder
 	b.WriteString(strconv.FormatInt(id, 10))
 	for _, r := range rows {
@@ -242,11 +249,14 @@ func meterLine(id int64, rows []meterRow, battery string) string {
 	}
 	b.WriteString(runtimeMark)
 	b.WriteString(strings.ReplaceAll(battery, " ", "_"))
+	if peak {
+		b.WriteString(" !")
+	}
 	return b.String()
 }
 
-// cutRuntime splits a meter line into its meters and its battery text
-// (as encoded).
+// cutRuntime splits a meter line into its meters and its battery text and
+// clip mark (as encoded).
 func cutRuntime(line string) (meters, battery string) {
 	if i := strings.LastIndex(line, runtimeMark); i >= 0 {
 		return line[:i], line[i+len(runtimeMark):]
@@ -255,7 +265,8 @@ func cutRuntime(line string) (meters, battery string) {
 }
 
 // wireLine is what goes on the wire for line to a page that shows last:
-// the labels it has and a battery text that did not move are left out.
+// the labels it has and a battery text and clip mark that did not move are
+// left out.
 func wireLine(last, line string) string {
 	if last == "" {
 		return line

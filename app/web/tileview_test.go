@@ -80,7 +80,7 @@ func TestTileViewFormatting(t *testing.T) {
 
 func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
 	rows := []meterRow{{Label: "A", Pct: 50, Active: true, Bar: true}, {Label: "B", Pct: 0, Bar: true}, {Label: "AF", Pct: 34, Active: true, Bar: true}}
-	line := meterLine(7, rows, "7h 40m")
+	line := meterLine(7, rows, "7h 40m", false)
 	if line != "7 A:50 B:0x AF:34 ~7h_40m" {
 		t.Fatalf("line %q", line)
 	}
@@ -93,6 +93,8 @@ func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
 		{"7 A:50 B:0x AF:34 ~7h_41m", line, "7 50 0x 34 ~7h_40m"},                   // only the battery moved
 		{"7 RF:- AF:34 ~7h_40m", line, "7 A:50 B:0x AF:34"},                         // other rows: labels again
 		{"7 A:50 B:0x AF:34 ~calculating", "7 A:50 B:0x AF:34 ~—", "7 50 0x 34 ~—"}, // any text
+		{line, meterLine(7, rows, "7h 40m", true), "7 50 0x 34 ~7h_40m !"},          // a clip begins
+		{meterLine(7, rows, "7h 40m", true), line, "7 50 0x 34 ~7h_40m"},            // and ends
 	} {
 		if got := wireLine(c.last, c.line); got != c.wire {
 			t.Errorf("wireLine(%q, %q) = %q, want %q", c.last, c.line, got, c.wire)

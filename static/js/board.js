@@ -30,17 +30,20 @@
   }
 
   // Meters arrive batched on one line, tiles separated by ";":
-  // "ID [LABEL:]PCT[x] ... [~BATTERY]" (x: dimmed, PCT "-": no bar yet), the
-  // same rows partials/tile_meters draws. A row without a label keeps the
-  // one shown; the battery text ("_" for spaces) comes only when it moved.
+  // "ID [LABEL:]PCT[x] ... [~BATTERY[ !]]" (x: dimmed, PCT "-": no bar yet),
+  // the same rows partials/tile_meters draws. A row without a label keeps
+  // the one shown; the battery text ("_" for spaces) and the clip mark "!"
+  // come only when they moved.
   function applyMeters(data) {
     var tiles = data.split(';');
     for (var i = 0; i < tiles.length; i++) {
       var parts = tiles[i].trim().split(' ');
-      if (parts.length > 1 && parts[parts.length - 1].charAt(0) === '~') {
-        var text = parts.pop().slice(1).replace(/_/g, ' ');
-        var runtime = document.querySelector('#tile-' + parts[0] + ' .tile-runtime');
-        if (runtime && runtime.textContent !== text) runtime.textContent = text;
+      for (var k = 1; k < parts.length; k++) {
+        if (parts[k].charAt(0) !== '~') continue;
+        var tile = document.getElementById('tile-' + parts[0]);
+        if (tile) applyTileText(tile, parts[k].slice(1).replace(/_/g, ' '), parts[k + 1] === '!');
+        parts = parts.slice(0, k);
+        break;
       }
       var box = document.getElementById('m-' + parts[0]);
       if (!box) continue;
@@ -61,6 +64,17 @@
         bar.className = dim ? 'opacity-40' : '';
       }
     }
+  }
+  // applyTileText sets a tile's battery text and its clip pulse, which is
+  // drawn over the colour beneath it (data-base) and ends back on it.
+  function applyTileText(tile, text, peak) {
+    var runtime = tile.querySelector('.tile-runtime');
+    if (runtime && runtime.textContent !== text) runtime.textContent = text;
+    if (tile.classList.contains('tile-peak') === peak) return;
+    tile.classList.toggle('tile-peak', peak);
+    tile.setAttribute('data-status', peak ? 'AUDIO_PEAK' : tile.getAttribute('data-base'));
+    var badge = tile.querySelector('.tile-badge');
+    if (badge) badge.textContent = peak ? 'Peak' : badge.getAttribute('data-base');
   }
   function rebuildMeters(box, n) {
     while (box.firstChild) box.removeChild(box.firstChild);
