@@ -10,11 +10,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Stream timings. Tiles are flushed at most four times a second, each tile
-// once per flush whatever happened to it meanwhile; pings let a page tell a
-// silent network from a quiet board.
+// Stream timings. Tiles are flushed at most five times a second, each tile
+// once per flush whatever happened to it meanwhile, so a state change
+// reaches a page within a quarter of a second with room for the device's
+// own round trip; pings let a page tell a silent network from a quiet board.
 const (
-	streamFlushEvery = 250 * time.Millisecond
+	streamFlushEvery = 200 * time.Millisecond
 	streamPingEvery  = 2 * time.Second // a page calls itself stale after 5 s without a word
 	kioskCheckEvery  = 5 * time.Second // a revoked display learns it within this
 	streamRetry      = 2000            // ms, the browser's reconnect delay
