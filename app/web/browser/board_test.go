@@ -266,3 +266,66 @@ func TestReceiverRegisteredWhileOpen(t *testing.T) {
 	p.waitStatus(id, string(model.StatusCritical))
 	p.checkNoReload()
 }
+
+// TestRuntimeCountsDownInPlace: a pack's minutes left count down in the
+// open page without its tile being drawn again — the text travels with the
+// meters, so a thousand packs ticking do not resend a thousand tiles.
+func TestRuntimeCountsDownInPlace(t *testing.T) {
+	browser := newBrowser(t, 1600, 1000)
+	s := newStack(t, testModels, 12, nil)
+	rx, ch := s.Rx[rxULXD], 1
+	id := s.channelID(rxULXD, ch)
+	must(t, rx.SetTxOff(ch, false))
+	must(t, rx.SetBatteryType(ch, "LION")) // rechargeable packs report minutes
+	must(t, rx.SetBatteryPercent(ch, 70))
+	s.waitOnline()
+	minutes := func() int {
+		tile, ok := s.srv.Board.Tile(id)
+		if !ok || tile.Battery.Minutes == nil {
+			return -1
+		}
+		return *tile.Battery.Minutes
+	}
+	s.waitBoard("ULX-D ch 1 reports minutes", func() bool { return minutes() > 0 })
+	before := minutes()
+
+	p := openTab(t, browser, false)
+	p.open(s.url("/"))
+	p.waitConn("live")
+	text := fmt.Sprintf(`document.querySelector('#tile-%d .tile-runtime').textContent`, id)
+	p.waitFor("runtime drawn", fmt.Sprintf(`%s === %q`, text, runtimeText(before)), text, liveTimeout)
+	eval[bool](p, fmt.Sprintf(`(document.getElementById('tile-%d').dataset.mark = 'kept') === 'kept'`, id))
+	p.setMarker()
+
+	must(t, rx.SetBatteryPercent(ch, 69)) // the same 4 bars, fewer minutes
+	s.waitBoard("ULX-D ch 1 counts down", func() bool { return minutes() != before })
+	after := minutes()
+	p.waitFor("runtime counts down", fmt.Sprintf(`%s === %q`, text, runtimeText(after)), text, liveTimeout)
+	if kept := eval[string](p, fmt.Sprintf(`document.getElementById('tile-%d').dataset.mark || ''`, id)); kept != "kept" {
+		t.Errorf("the tile was drawn again for a minute less (mark %q)", kept)
+	}
+	// A clip pulses the tile in place too, and ends back on its colour.
+	badge := fmt.Sprintf(`document.querySelector('#tile-%d .tile-badge').textContent`, id)
+	status := fmt.Sprintf(`document.getElementById('tile-%d').dataset.status`, id)
+	must(t, rx.SetAudio(ch, -3))
+	p.waitFor("clip pulses", fmt.Sprintf(`%s === 'AUDIO_PEAK' && %s === 'Peak'`, status, badge), badge, liveTimeout)
+	must(t, rx.SetAudio(ch, -30))
+	p.waitFor("clip ends", fmt.Sprintf(`%s === 'GOOD' && %s === 'Good'`, status, badge), badge, model.PeakHold+liveTimeout)
+	if kept := eval[string](p, fmt.Sprintf(`document.getElementById('tile-%d').dataset.mark || ''`, id)); kept != "kept" {
+		t.Errorf("the tile was drawn again for a clip (mark %q)", kept)
+	}
+	p.checkNoReload()
+	// A reload draws the same text the stream did.
+	p.open(s.url("/"))
+	if got := eval[string](p, text); got != runtimeText(after) {
+		t.Errorf("reloaded tile says %q, want %q", got, runtimeText(after))
+	}
+}
+
+// runtimeText is how a tile writes minutes left.
+func runtimeText(m int) string {
+	if m < 60 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh %02dm", m/60, m%60)
+}
