@@ -30,10 +30,9 @@ type tileView struct {
 	Performer string
 	Receiver  string
 	Status    string // PROTOCOLS.md §3 name
-	// BaseStatus and BaseLabel are the status and label beneath a clip's
-	// pulse, which the page restores when the pulse ends.
+	// BaseStatus is the status beneath a clip's pulse, which the page
+	// restores when the pulse ends.
 	BaseStatus string
-	BaseLabel  string
 	Label      string // for people: "Critical", "RX offline"
 	Class      string // colour classes
 	Striped    bool
@@ -42,8 +41,7 @@ type tileView struct {
 	Bars       [5]bool
 	BarsKnown  bool
 	Battery    string // "7h 40m", "85 %", "calculating", "—"
-	// BatteryLevel reads the bars for a screen reader: "3 of 5 bars".
-	BatteryLevel string
+	BarsText  string // "2 of 5 bars": the bars in words, for screen readers
 	// RuntimeHTML is the battery text as drawn; set by the render cache,
 	// which keeps it apart from the body because it moves every minute.
 	RuntimeHTML template.HTML
@@ -102,10 +100,8 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 		st = statusStyle[model.StatusTxOff]
 	}
 	v.Label, v.Class, v.Striped = st.Label, st.Class, colour.Striped()
-	v.BaseStatus, v.BaseLabel = string(colour), st.Label
-	if v.Peak {
-		v.Label = "Peak"
-	}
+	// The badge keeps the status word; a clip is a mark of its own.
+	v.BaseStatus = string(colour)
 	v.Offline = colour == model.StatusRxOffline
 
 	// Battery: the current reading, or the last known one while silent.
@@ -113,13 +109,13 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	if !b.Known() && colour.Striped() {
 		b = t.LastBattery
 	}
-	v.BatteryLevel = "unknown"
+	v.BarsText = "level unknown"
 	if n, ok := batteryBars(b); ok {
 		v.BarsKnown = true
 		for i := 0; i < n && i < 5; i++ {
 			v.Bars[i] = true
 		}
-		v.BatteryLevel = fmt.Sprintf("%d of 5 bars", min(max(n, 0), 5))
+		v.BarsText = fmt.Sprintf("%d of 5 bars", min(max(n, 0), 5))
 	}
 	v.Battery = batteryText(t, b)
 	if t.FrequencyKHz != nil {

@@ -65,16 +65,16 @@
       }
     }
   }
-  // applyTileText sets a tile's battery text and its clip pulse, which is
-  // drawn over the colour beneath it (data-base) and ends back on it.
+  // applyTileText sets a tile's battery text and its clip pulse and mark,
+  // drawn over the colour beneath it (data-base) and ending back on it.
   function applyTileText(tile, text, peak) {
     var runtime = tile.querySelector('.tile-runtime');
     if (runtime && runtime.textContent !== text) runtime.textContent = text;
     if (tile.classList.contains('tile-peak') === peak) return;
     tile.classList.toggle('tile-peak', peak);
     tile.setAttribute('data-status', peak ? 'AUDIO_PEAK' : tile.getAttribute('data-base'));
-    var badge = tile.querySelector('.tile-badge');
-    if (badge) badge.textContent = peak ? 'Peak' : badge.getAttribute('data-base');
+    var clip = tile.querySelector('.tile-clip');
+    if (clip) clip.classList.toggle('hidden', !peak);
   }
   function rebuildMeters(box, n) {
     while (box.firstChild) box.removeChild(box.firstChild);

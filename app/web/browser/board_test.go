@@ -304,13 +304,15 @@ func TestRuntimeCountsDownInPlace(t *testing.T) {
 	if kept := eval[string](p, fmt.Sprintf(`document.getElementById('tile-%d').dataset.mark || ''`, id)); kept != "kept" {
 		t.Errorf("the tile was drawn again for a minute less (mark %q)", kept)
 	}
-	// A clip pulses the tile in place too, and ends back on its colour.
+	// A clip pulses the tile and shows its mark in place too, and ends back
+	// on its colour; the badge keeps its word throughout.
 	badge := fmt.Sprintf(`document.querySelector('#tile-%d .tile-badge').textContent`, id)
+	clip := fmt.Sprintf(`(document.querySelector('#tile-%d .tile-clip').offsetParent !== null)`, id)
 	status := fmt.Sprintf(`document.getElementById('tile-%d').dataset.status`, id)
 	must(t, rx.SetAudio(ch, -3))
-	p.waitFor("clip pulses", fmt.Sprintf(`%s === 'AUDIO_PEAK' && %s === 'Peak'`, status, badge), badge, liveTimeout)
+	p.waitFor("clip pulses", fmt.Sprintf(`%s === 'AUDIO_PEAK' && %s && %s === 'Good'`, status, clip, badge), status, liveTimeout)
 	must(t, rx.SetAudio(ch, -30))
-	p.waitFor("clip ends", fmt.Sprintf(`%s === 'GOOD' && %s === 'Good'`, status, badge), badge, model.PeakHold+liveTimeout)
+	p.waitFor("clip ends", fmt.Sprintf(`%s === 'GOOD' && !%s && %s === 'Good'`, status, clip, badge), status, model.PeakHold+liveTimeout)
 	if kept := eval[string](p, fmt.Sprintf(`document.getElementById('tile-%d').dataset.mark || ''`, id)); kept != "kept" {
 		t.Errorf("the tile was drawn again for a clip (mark %q)", kept)
 	}
