@@ -24,6 +24,7 @@ import (
 type renderedTile struct {
 	stateVersion    uint64
 	peak            bool   // drawn clipping
+	drawsBattery    bool   // false for a tile without a battery (an in-ear transmitter)
 	head, mid, tail string // partials/tile around the battery text and the meters
 	meterLine       string // the meters and battery text, as the stream encodes them
 	battery         string // the battery text
@@ -32,6 +33,9 @@ type renderedTile struct {
 
 // html joins the parts into the whole tile.
 func (r *renderedTile) html() template.HTML {
+	if !r.drawsBattery {
+		return template.HTML(r.head + r.mid + r.metersHTML + r.tail)
+	}
 	return template.HTML(r.head + template.HTMLEscapeString(r.battery) + r.mid + r.metersHTML + r.tail)
 }
 
@@ -131,17 +135,21 @@ func (s *Server) tile(t *live.Tile, opts tileOptions, now time.Time) (*renderedT
 	if err := s.views.shared.ExecuteTemplate(&buf, "partials/"+name, data); err != nil {
 		return nil, fmt.Errorf("render tile %d: %w", t.ChannelID, err)
 	}
-	head, rest, ok1 := strings.Cut(buf.String(), batteryMark)
-	mid, tail, ok2 := strings.Cut(rest, metersMark)
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("render tile %d: partials/tile does not place its battery text and then its meters", t.ChannelID)
+	// A tile without a battery (an in-ear transmitter) has no battery mark.
+	head, rest, drawsBattery := strings.Cut(buf.String(), batteryMark)
+	if !drawsBattery {
+		head, rest = "", head
+	}
+	mid, tail, ok := strings.Cut(rest, metersMark)
+	if !ok {
+		return nil, fmt.Errorf("render tile %d: partials/%s does not place its meters after its battery text", t.ChannelID, name)
 	}
 	meters, err := s.renderMeters(t.ChannelID, v.Meters)
 	if err != nil {
 		return nil, err
 	}
-	r = &renderedTile{stateVersion: t.StateVersion, peak: peak, head: head, mid: mid, tail: tail, battery: v.Battery,
-		meterLine: meterLine(t.ChannelID, v.Meters, v.Battery, peak), metersHTML: meters}
+	r = &renderedTile{stateVersion: t.StateVersion, peak: peak, drawsBattery: drawsBattery, head: head, mid: mid, tail: tail,
+		battery: v.Battery, meterLine: meterLine(t.ChannelID, v.Meters, v.Battery, peak), metersHTML: meters}
 	s.tiles.mu.Lock()
 	s.tiles.renders++
 	s.tiles.mu.Unlock()

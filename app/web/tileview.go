@@ -41,7 +41,7 @@ type tileView struct {
 	Bars       [5]bool
 	BarsKnown  bool
 	Battery    string // "7h 40m", "85 %", "calculating", "—"
-	BarsText  string // "2 of 5 bars": the bars in words, for screen readers
+	BarsText   string // "2 of 5 bars": the bars in words, for screen readers
 	// RuntimeHTML is the battery text as drawn; set by the render cache,
 	// which keeps it apart from the body because it moves every minute.
 	RuntimeHTML template.HTML
