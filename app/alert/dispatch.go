@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,14 @@ type Sink interface {
 	Wants(Event) bool
 	// Deliver makes one attempt.
 	Deliver(ctx context.Context, ev Event) error
+}
+
+// NotingSink is a sink whose attempt may leave a note for the delivery
+// record even when it succeeds (the mail sink names whom quiet hours
+// skipped).
+type NotingSink interface {
+	Sink
+	DeliverNoted(ctx context.Context, ev Event) (note string, err error)
 }
 
 // DispatchOptions tune a Dispatcher.
@@ -146,6 +155,17 @@ func (d *Dispatcher) Publish(ev Event) {
 	}
 }
 
+// Send delivers one event to one sink outside the queues (an escalation to
+// a chosen person): retried and recorded like any other, on a goroutine of
+// its own, so the caller never waits.
+func (d *Dispatcher) Send(s Sink, ev Event) {
+	d.mu.Lock()
+	ctx := d.ctx
+	d.wg.Add(1)
+	d.mu.Unlock()
+	go func() { defer d.wg.Done(); d.deliver(ctx, s, ev) }()
+}
+
 // Dropped counts events dropped because a sink's queue was full.
 func (d *Dispatcher) Dropped() int64 { return d.dropped.Load() }
 
@@ -166,9 +186,15 @@ func (d *Dispatcher) deliver(ctx context.Context, s Sink, ev Event) {
 	wait := d.o.RetryBase
 	for attempt := 1; attempt <= d.o.Attempts; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, d.o.Timeout)
-		err := s.Deliver(actx, ev)
+		var note string
+		var err error
+		if ns, ok := s.(NotingSink); ok {
+			note, err = ns.DeliverNoted(actx, ev)
+		} else {
+			err = s.Deliver(actx, ev)
+		}
 		cancel()
-		d.record(ctx, s, ev, attempt, err)
+		d.record(ctx, s, ev, attempt, note, err)
 		if err == nil {
 			return
 		}
@@ -189,16 +215,16 @@ func (d *Dispatcher) deliver(ctx context.Context, s Sink, ev Event) {
 	}
 }
 
-func (d *Dispatcher) record(ctx context.Context, s Sink, ev Event, attempt int, err error) {
+func (d *Dispatcher) record(ctx context.Context, s Sink, ev Event, attempt int, note string, err error) {
 	if d.o.Store == nil || ev.Alert.ID == 0 {
 		return
 	}
-	rec := &model.AlertDelivery{AlertID: ev.Alert.ID, Event: ev.Event, Sink: s.Kind(), Target: s.Target(), Attempt: attempt, OK: err == nil}
+	rec := &model.AlertDelivery{AlertID: ev.Alert.ID, Event: ev.Event, Sink: s.Kind(), Target: s.Target(), Attempt: attempt, OK: err == nil, Detail: note}
 	if err != nil {
-		rec.Detail = err.Error()
-		if len(rec.Detail) > 500 {
-			rec.Detail = rec.Detail[:500]
-		}
+		rec.Detail = strings.TrimPrefix(note+"; "+err.Error(), "; ")
+	}
+	if len(rec.Detail) > 500 {
+		rec.Detail = rec.Detail[:500]
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()

@@ -17,11 +17,15 @@ import (
 	"micboard/app/store"
 )
 
-// Email mails each event to the users who opted in, over SMTP.
+// Email mails each event to the users who opted in, over SMTP, minding
+// each one's quiet hours (model.DeliverInQuietHours).
 type Email struct {
 	server *url.URL
 	from   mail.Address
 	st     *store.Store
+	// Zone is the time zone of quiet hours for users who set none (nil:
+	// the server's).
+	Zone *time.Location
 }
 
 // NewEmail returns the mail sink: server is smtp://[user:pass@]host[:port]
@@ -50,13 +54,39 @@ func (m *Email) Wants(ev Event) bool { return ev.Event != "acknowledged" }
 
 // Deliver sends one message to every recipient.
 func (m *Email) Deliver(ctx context.Context, ev Event) error {
-	to, err := m.st.AlertSubscriptions.Recipients(ctx)
+	_, err := m.DeliverNoted(ctx, ev)
+	return err
+}
+
+// DeliverNoted sends one message to every recipient not in their quiet
+// hours at the event's time (unless the alert is critical) and notes who
+// was skipped, for the delivery record.
+func (m *Email) DeliverNoted(ctx context.Context, ev Event) (string, error) {
+	subs, err := m.st.AlertSubscriptions.Subscribers(ctx)
 	if err != nil {
-		return fmt.Errorf("mail recipients: %w", err)
+		return "", fmt.Errorf("mail recipients: %w", err)
+	}
+	var to, quiet []string
+	for _, s := range subs {
+		if s.Wants(ev.Alert.Severity, ev.At, m.Zone) {
+			to = append(to, s.Email)
+		} else {
+			q, _ := s.Quiet()
+			quiet = append(quiet, fmt.Sprintf("%s (%s %s)", s.Email, q, s.Location(m.Zone)))
+		}
+	}
+	var note string
+	if len(quiet) > 0 {
+		note = "skipped in quiet hours: " + strings.Join(quiet, ", ")
 	}
 	if len(to) == 0 {
-		return nil
+		return note, nil
 	}
+	return note, m.send(ctx, to, m.message(ev, to))
+}
+
+// SendTo mails one event to the given addresses alone (an escalation).
+func (m *Email) SendTo(ctx context.Context, to []string, ev Event) error {
 	return m.send(ctx, to, m.message(ev, to))
 }
 

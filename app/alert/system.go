@@ -31,6 +31,12 @@ type SystemOptions struct {
 	// read again (default 30 s).
 	WebhookClient *http.Client
 	WebhookReload time.Duration
+	// Escalation sends critical alerts nobody acknowledges on to the
+	// escalation contacts by mail (needs SMTPURL).
+	Escalation EscalationOptions
+	// TimeZone is the zone of quiet hours for users who set none (nil:
+	// the server's).
+	TimeZone *time.Location
 	// TimerEvery and ReloadEvery tune the engine (see Options).
 	TimerEvery  time.Duration
 	ReloadEvery time.Duration
@@ -42,6 +48,8 @@ type System struct {
 	Engine     *Engine
 	Feed       *Feed
 	Dispatcher *Dispatcher
+	// Escalator is nil without mail or with escalation off.
+	Escalator *Escalator
 
 	o    SystemOptions
 	log  *slog.Logger
@@ -70,6 +78,7 @@ func NewSystem(o SystemOptions) (*System, error) {
 		if err != nil {
 			return nil, fmt.Errorf("alert mail: %w", err)
 		}
+		m.Zone = o.TimeZone
 		s.mail = m
 	}
 	if o.MQTTURL != "" {
@@ -85,6 +94,12 @@ func NewSystem(o SystemOptions) (*System, error) {
 		Publishers: []Publisher{s.Feed, s.Dispatcher}, States: states,
 		TimerEvery: o.TimerEvery, ReloadEvery: o.ReloadEvery,
 	})
+	switch {
+	case o.Escalation.After > 0 && s.mail != nil:
+		s.Escalator = NewEscalator(o.Escalation, s.Engine, o.Store, s.mail, s.Dispatcher, o.Logger.With("component", "escalation"))
+	case o.Escalation.After > 0:
+		o.Logger.Info("alert escalation needs mail: set MICBOARD_SMTP_URL to send unacknowledged critical alerts to the escalation contacts")
+	}
 	return s, nil
 }
 
@@ -98,6 +113,9 @@ func (s *System) Run(ctx context.Context) {
 		go func() { defer wg.Done(); f(ctx) }()
 	}
 	run(s.Engine.Run)
+	if s.Escalator != nil {
+		run(s.Escalator.Run)
+	}
 	if s.mqtt != nil {
 		run(s.mqtt.Run)
 	}

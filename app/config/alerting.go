@@ -34,6 +34,20 @@ func parseAlerting(c *Config, get func(string) string, bad func(name, value, why
 	} else {
 		c.AlertRepeat = d
 	}
+	esc := get("MICBOARD_ALERT_ESCALATE_AFTER")
+	if d, err := time.ParseDuration(esc); esc == "0" {
+		c.AlertEscalateAfter = 0
+	} else if err != nil || d < time.Minute || d > 24*time.Hour {
+		bad("MICBOARD_ALERT_ESCALATE_AFTER", esc, "want a duration from 1m to 24h, such as 10m, or 0 for no escalation")
+	} else {
+		c.AlertEscalateAfter = d
+	}
+	tz := get("MICBOARD_TIME_ZONE")
+	if loc, err := time.LoadLocation(tz); err != nil {
+		bad("MICBOARD_TIME_ZONE", tz, "want an IANA time zone such as Europe/Berlin, UTC or Local")
+	} else {
+		c.TimeZone = loc
+	}
 }
 
 // redactURL hides a password in a URL that is echoed in an error.

@@ -63,6 +63,12 @@ type Config struct {
 	SMTPFrom    string
 	MQTTURL     string
 	AlertRepeat time.Duration
+	// AlertEscalateAfter is how long a critical alert may stay
+	// unacknowledged before it goes to the next escalation contact (0: no
+	// escalation); TimeZone is the zone of quiet hours for users who set
+	// none.
+	AlertEscalateAfter time.Duration
+	TimeZone           *time.Location
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -97,6 +103,8 @@ var Vars = []Var{
 	{"MICBOARD_SMTP_FROM", "", "sender of alert e-mail, e.g. Micboard <micboard@example.org> (needed with MICBOARD_SMTP_URL)"},
 	{"MICBOARD_MQTT_URL", "", "MQTT broker for alerts and channel states, mqtt://host[:port] (empty: no MQTT)"},
 	{"MICBOARD_ALERT_REPEAT", "5m", "least time between two alerts of one kind on one channel (10s to 24h)"},
+	{"MICBOARD_ALERT_ESCALATE_AFTER", "10m", "a critical alert nobody acknowledges within this goes by e-mail to the first escalation contact, and as long again to each next one (1m to 24h; 0: never)"},
+	{"MICBOARD_TIME_ZONE", "Local", "IANA time zone (such as Europe/Berlin) of users' quiet hours where they set none; Local: the server's"},
 }
 
 // FieldError names the variable that holds a bad value.

@@ -96,6 +96,9 @@ const (
 	EventOpened       AlertEvent = "opened"
 	EventAcknowledged AlertEvent = "acknowledged"
 	EventResolved     AlertEvent = "resolved"
+	// EventEscalated is a critical alert sent on to the next contact because
+	// nobody acknowledged it; it is recorded, not broadcast.
+	EventEscalated AlertEvent = "escalated"
 )
 
 // AlertDelivery records one attempt to deliver an alert event.
@@ -144,10 +147,18 @@ func (w *Webhook) Wants(k AlertKind) bool {
 type AlertSubscription struct {
 	bun.BaseModel `bun:"table:alert_subscriptions,alias:asub"`
 
-	UserID    int64     `bun:"user_id,pk"`
-	Email     string    `bun:"email,notnull"`
-	Enabled   bool      `bun:"enabled,notnull"`
-	UpdatedAt time.Time `bun:"updated_at,notnull,default:current_timestamp"`
+	UserID  int64  `bun:"user_id,pk"`
+	Email   string `bun:"email,notnull"`
+	Enabled bool   `bun:"enabled,notnull"`
+	// QuietFrom and QuietTo are the user's quiet hours in minutes after
+	// midnight (nil: none), in TimeZone ("": the instance's zone).
+	QuietFrom *int   `bun:"quiet_from"`
+	QuietTo   *int   `bun:"quiet_to"`
+	TimeZone  string `bun:"time_zone,notnull"`
+	// EscalationRank places the user in the order critical alerts nobody
+	// acknowledges go to (1 first; nil: not a contact).
+	EscalationRank *int      `bun:"escalation_rank"`
+	UpdatedAt      time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
 // AlertLimits are an assignment's own limits; nil takes the default. The

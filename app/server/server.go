@@ -94,6 +94,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if ao.Rules.Repeat == 0 {
 		ao.Rules.Repeat = o.Config.AlertRepeat
 	}
+	if ao.Escalation.After == 0 {
+		ao.Escalation.After = o.Config.AlertEscalateAfter
+	}
+	if ao.TimeZone == nil {
+		ao.TimeZone = o.Config.TimeZone
+	}
 	alerts, err := alert.NewSystem(ao)
 	if err != nil {
 		return nil, err

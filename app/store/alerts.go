@@ -202,7 +202,9 @@ type AlertSubscriptions struct{ db bun.IDB }
 // Set stores a user's address and whether they want mail.
 func (r *AlertSubscriptions) Set(ctx context.Context, s *model.AlertSubscription) error {
 	_, err := r.db.NewInsert().Model(s).
-		On("CONFLICT (user_id) DO UPDATE").Set("email = EXCLUDED.email").Set("enabled = EXCLUDED.enabled").Set("updated_at = now()").
+		On("CONFLICT (user_id) DO UPDATE").Set("email = EXCLUDED.email").Set("enabled = EXCLUDED.enabled").
+		Set("quiet_from = EXCLUDED.quiet_from").Set("quiet_to = EXCLUDED.quiet_to").Set("time_zone = EXCLUDED.time_zone").
+		Set("escalation_rank = EXCLUDED.escalation_rank").Set("updated_at = now()").
 		Exec(ctx)
 	return wrap(err, "set alert e-mail of user %d", s.UserID)
 }
@@ -223,6 +225,32 @@ func (r *AlertSubscriptions) Recipients(ctx context.Context) ([]string, error) {
 		Join("JOIN users AS u ON u.id = asub.user_id").Where("asub.enabled AND u.active").Order("asub.email").Scan(ctx, &out)
 	if err != nil {
 		return nil, wrap(err, "list alert e-mail recipients")
+	}
+	return out, nil
+}
+
+// Subscribers lists the settings of active users who want alert mail, by
+// address: the mail sink applies each one's quiet hours.
+func (r *AlertSubscriptions) Subscribers(ctx context.Context) ([]*model.AlertSubscription, error) {
+	var out []*model.AlertSubscription
+	err := r.db.NewSelect().Model(&out).
+		Join("JOIN users AS u ON u.id = asub.user_id").Where("asub.enabled AND u.active").Order("asub.email").Scan(ctx)
+	if err != nil {
+		return nil, wrap(err, "list alert e-mail subscribers")
+	}
+	return out, nil
+}
+
+// EscalationContacts lists the active users with an escalation rank, in
+// the order critical alerts nobody acknowledges go to them (rank 1 first),
+// whether or not they take every alert by mail.
+func (r *AlertSubscriptions) EscalationContacts(ctx context.Context) ([]*model.AlertSubscription, error) {
+	var out []*model.AlertSubscription
+	err := r.db.NewSelect().Model(&out).
+		Join("JOIN users AS u ON u.id = asub.user_id").Where("asub.escalation_rank IS NOT NULL AND u.active").
+		Order("asub.escalation_rank").Scan(ctx)
+	if err != nil {
+		return nil, wrap(err, "list escalation contacts")
 	}
 	return out, nil
 }
