@@ -26,7 +26,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 deps: ## install what is missing: npm packages, Go modules, a C compiler for -race
-	@if [ ! -d node_modules ]; then \
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		if [ -f package-lock.json ]; then $(NPM) ci --no-audit --no-fund; else $(NPM) install --no-audit --no-fund; fi; \
 	fi
 	@$(GO) mod download
@@ -86,9 +86,9 @@ bench-fleet: deps db build ## a real server watching RECEIVERS simulated receive
 			--meter-rate $${run%%:*} --streams $${run#*:} || exit 1; \
 	done
 
-screenshots: deps assets db browser-deps ## capture docs/screenshots/board.png and kiosk.png (1920x1080) and phone.png (390x844) from a simulated show
+screenshots: deps assets db browser-deps ## capture docs/screenshots: board, kiosk, phone and console from a simulated show, and wall displays of 12, 48 and 200 channels at 1080p and 4K
 	@mkdir -p docs/screenshots
-	MICBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./app/web/browser/ -run '^TestScreenshots$$' -count=1 -v
+	MICBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./app/web/browser/ -run '^(TestScreenshots|TestScreensFit)$$' -count=1 -v
 
 fmt: ## gofmt every Go package
 	$(GO) fmt ./...

@@ -74,6 +74,7 @@ var routeAccess = map[string]access{
 	RouteBoardGrid:   accessBoard,
 	RouteBoardEvents: accessBoard,
 	RouteChannel:     accessBoard,
+	RouteQR:          accessBoard,
 
 	RouteKiosk:          accessKiosk,
 	RouteKioskGrid:      accessKiosk,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,7 @@ type boardPage struct {
 	Empty     bool // no receiver on the board at all
 	Legend    []statusSwatch
 	Kiosk     *kioskView
+	Detail    *channelDetail // the channel panel open over the board (/channels/{id})
 }
 
 // boardShow renders the board (/) for the view in the URL.
@@ -71,6 +73,20 @@ func (s *Server) boardView(c echo.Context) (boardQuery, *boardPage, error) {
 	}
 	data.GridURL = s.echo.Reverse(RouteBoardGrid) + "?" + q.Encode()
 	return q, data, nil
+}
+
+// Cleared is the view with every filter off (key 0): all channels, in the
+// order chosen.
+func (q boardQuery) Cleared() string {
+	if q.Sort != "" {
+		return "?sort=" + url.QueryEscape(q.Sort)
+	}
+	return "?"
+}
+
+// Filtered reports a view that leaves channels out.
+func (q boardQuery) Filtered() bool {
+	return q.Location != 0 || q.Group != 0 || q.Vendor != "" || q.Status != ""
 }
 
 // boardData arranges the live tiles for a view.

@@ -27,6 +27,8 @@ type channelDetail struct {
 	Facts      []fact
 	ConnFacts  []fact
 	Now        time.Time
+	// Reason says which reading made the status, from model.Reason.
+	Reason string
 }
 
 // fact is one labelled value of the detail panel.
@@ -69,6 +71,7 @@ func (s *Server) channelShow(c echo.Context) error {
 			return err
 		}
 	}
+	d.Reason = tileReason(&t, now)
 	d.Facts = channelFacts(&t, d.Tile)
 	d.ConnFacts = connectionFacts(d.Receiver, d.Connection, now)
 	d.Charts = historyCharts(s.board.History(id), now)
@@ -76,7 +79,15 @@ func (s *Server) channelShow(c echo.Context) error {
 	if c.Request().Header.Get("HX-Request") == "true" {
 		return s.partial(c, http.StatusOK, PartialChannelDetail, d)
 	}
-	return s.page(c, http.StatusOK, PageChannel, View{Title: d.Tile.Name, Data: d})
+	// Opened directly (a shared link, a reload): the board of the view in
+	// the query behind the open panel, as when the panel opened from a tile.
+	q, data, err := s.boardView(c)
+	if err != nil {
+		return err
+	}
+	data.EventsURL = s.echo.Reverse(RouteBoardEvents) + "?" + withSince(q, data.Version)
+	data.Detail = &d
+	return s.page(c, http.StatusOK, PageBoard, View{Title: d.Tile.Name, Data: data})
 }
 
 func channelFacts(t *live.Tile, v tileView) []fact {
@@ -145,4 +156,19 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// tileReason explains a tile's health in the words of model.Reason, from
+// the figures the board derived it with.
+func tileReason(t *live.Tile, now time.Time) string {
+	in := model.StatusInput{
+		Now: now, ReceiverOnline: t.Online, Battery: t.Battery, LastBattery: t.LastBattery,
+		LastHeard: t.LastHeard, LastPeakAt: t.LastPeakAt, Assigned: t.Assigned,
+		NoBattery: !t.DeviceType.ReportsBattery(),
+	}
+	h := model.Health{Status: t.Status, Base: t.Base}
+	if h.Base == "" { // a snapshot made outside the board
+		h = model.DeriveHealth(in)
+	}
+	return model.Reason(in, h)
 }

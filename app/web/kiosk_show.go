@@ -23,6 +23,25 @@ type kioskView struct {
 	HeartbeatURL string
 	HeartbeatSec int
 	Revoked      bool
+	// MinName is the smallest name a fitted wall draws, as a share of the
+	// screen height; below it the wall pages. PageSeconds turns the pages.
+	MinName     string
+	PageSeconds int
+}
+
+// kioskPageSeconds is how long a paging wall shows each page.
+const kioskPageSeconds = 10
+
+// kioskMinName is the name's smallest height per tile size, as a share of
+// the screen height: 4 % reads from five metres on a 55" screen.
+func kioskMinName(size model.TileSize) string {
+	switch size {
+	case model.TileLarge:
+		return "0.055"
+	case model.TileMedium:
+		return "0.045"
+	}
+	return "0.04"
 }
 
 // kioskAuth resolves the token in the URL. An unknown token is a plain
@@ -103,6 +122,7 @@ func (s *Server) kioskBoard(c echo.Context, k *model.Kiosk) (*boardPage, error) 
 	data.Kiosk = &kioskView{
 		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
 		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
+		MinName:      kioskMinName(k.TileSize), PageSeconds: kioskPageSeconds,
 	}
 	return data, nil
 }

@@ -20,6 +20,7 @@ const (
 	RouteBoardGrid      = "board.grid"
 	RouteBoardEvents    = "board.events"
 	RouteChannel        = "channel"
+	RouteQR             = "qr"
 	RouteKiosk          = "kiosk"
 	RouteKioskGrid      = "kiosk.grid"
 	RouteKioskEvents    = "kiosk.events"
@@ -175,6 +176,7 @@ func (s *Server) routes() {
 	s.get("/board/grid", s.boardGrid).Name = RouteBoardGrid
 	s.get("/board/events", s.boardEvents, stream...).Name = RouteBoardEvents
 	s.get("/channels/:id", s.channelShow).Name = RouteChannel
+	s.get("/qr.svg", s.qrShow).Name = RouteQR // a QR code of the page a person looks at ("Q")
 
 	// Wall displays: the secret token in the URL is the only credential, so
 	// wrong guesses are rate-limited per client.

@@ -102,7 +102,8 @@ func newStackWith(t *testing.T, models []string, seed uint64, private bool, setu
 	t.Cleanup(func() { _ = fleet.Stop() })
 	s.Rx = fleet.Receivers()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Registering asks each receiver in turn: a big fleet gets longer.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second+time.Duration(len(models))*time.Second)
 	defer cancel()
 	for i, ep := range fleet.Endpoints() {
 		reg, err := monitor.Register(ctx, s.St, ep.Vendor, ep.Host, ep.Port, nil)
