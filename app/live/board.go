@@ -312,7 +312,7 @@ func applyChannel(t *Tile, cr *device.ChannelReading, now time.Time) Change {
 			}
 		}
 		if !sameBattery(nb, t.Battery) {
-			if minutesOnly(nb, t.Battery) {
+			if sameBars(nb, t.Battery) {
 				c |= ChangeRuntime
 			} else {
 				state(true)
@@ -393,11 +393,18 @@ func setIntPtr(dst **int, o device.Opt[int]) bool {
 
 func sameInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
-// minutesOnly reports two known readings that differ only in the minutes
-// left: the countdown of a pack whose bars and percent did not move. Touch
-// still makes it a state change when the status moves with it.
-func minutesOnly(a, b model.Battery) bool {
-	return a.Minutes != nil && b.Minutes != nil && sameInt(a.Bars, b.Bars) && sameInt(a.Percent, b.Percent)
+// sameBars reports two readings of the same kind (bars, percent, minutes
+// each present in both or neither) that light the same bars: a pack
+// counting down its minutes or its percent, which changes only the text
+// beside the bars. Touch still makes it a state change when the status
+// moves with it.
+func sameBars(a, b model.Battery) bool {
+	if (a.Bars == nil) != (b.Bars == nil) || (a.Percent == nil) != (b.Percent == nil) || (a.Minutes == nil) != (b.Minutes == nil) {
+		return false
+	}
+	na, oka := a.BarsLeft()
+	nb, okb := b.BarsLeft()
+	return oka && okb && na == nb
 }
 
 func sameBattery(a, b model.Battery) bool {

@@ -131,6 +131,13 @@ func TestApplyDerivesStatusAndPublishes(t *testing.T) {
 	if c := sub.Take()[id]; c&live.ChangeState == 0 {
 		t.Fatalf("a bar less published %v, want a state change", c)
 	}
+	// A percent that moves within the same bars is the same kind of change.
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryPercent = device.Some(70) }))
+	sub.Take()
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryPercent = device.Some(69) }))
+	if c := sub.Take()[id]; c != live.ChangeRuntime {
+		t.Fatalf("a percent less within 4 bars published %v, want runtime only", c)
+	}
 
 	// Battery drains to one bar: CRITICAL.
 	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(1) }))
@@ -142,6 +149,7 @@ func TestApplyDerivesStatusAndPublishes(t *testing.T) {
 	clk.Add(time.Minute)
 	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) {
 		c.BatteryBars = device.Unknown[int]()
+		c.BatteryPercent = device.Unknown[int]()
 		c.BatteryMinutes = device.Unknown[int]()
 		c.BatteryRuntime = device.RuntimeUnknown
 	}))

@@ -119,10 +119,10 @@ type Change uint8
 
 // Kinds of change. State covers status, names, battery and anything else
 // that must reach the screen and the database promptly; Meter covers RF and
-// audio levels that are sampled; Runtime is a battery's minutes left moving
-// while its bars, percent and status stay put. A thousand packs each count
-// down a minute at a time, so the runtime travels with the meters rather
-// than re-drawing a whole tile every minute per pack.
+// audio levels that are sampled, and a clip's pulse; Runtime is a battery's
+// minutes or percent left moving while its bars and status stay put. A
+// thousand packs each count down a minute at a time, so the text travels
+// with the meters rather than re-drawing a whole tile every minute per pack.
 const (
 	ChangeMeter Change = 1 << iota
 	ChangeState
