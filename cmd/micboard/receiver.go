@@ -75,7 +75,7 @@ func receiverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defPort := v.DefaultPort
 	if *passwordStdin {
 		if v.LoginPort == 0 {
-			return fmt.Errorf("receiver add: --password-stdin: %w", monitor.ErrPasswordVendor)
+			return fmt.Errorf("receiver add: --password-stdin: %w: only %s receivers log in", monitor.ErrPasswordVendor, loginVendors())
 		}
 		defPort = v.LoginPort
 	}

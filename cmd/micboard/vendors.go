@@ -24,3 +24,18 @@ func withVendors(s string) string {
 	}
 	return strings.NewReplacer("{vendors}", strings.Join(codes, "|"), "{ports}", p).Replace(s)
 }
+
+// loginVendors names the vendors whose receivers log in ("Sennheiser"),
+// for the message refusing a password to any other.
+func loginVendors() string {
+	var names []string
+	for _, v := range device.AllVendors() {
+		if v.LoginPort != 0 {
+			names = append(names, v.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "no"
+	}
+	return strings.Join(names, " or ")
+}
