@@ -20,7 +20,7 @@ CSS_IN   := static/css/input.css
 CSS_OUT  := static/css/app.css
 JS_OUT   := static/js/htmx.min.js static/js/sse.js
 
-.PHONY: help deps browser-deps assets db build migrate run test soak bench bench-fleet screenshots fmt vet clean
+.PHONY: help deps browser-deps assets db build migrate run test soak bench bench-fleet fuzz screenshots fmt vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,6 +74,20 @@ soak: deps db ## run the long forms of the fault campaign (junk floods, fleet ou
 
 bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# fuzz: every Fuzz target of the device codecs (found by name, so a new
+# vendor's targets join by themselves), one at a time with one worker, each
+# for FUZZTIME. Crashers land in the package's testdata/fuzz and then fail
+# make test until fixed. E.g. make fuzz FUZZTIME=5m
+FUZZTIME ?= 10s
+fuzz: ## fuzz every device codec for FUZZTIME each (default 10s; the README records 5m runs)
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' app/device); do \
+		pkg=./$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$pkg $$t for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel=1 $$pkg; \
+		done; \
+	done
 
 # bench-fleet: the simulator fleet, `micboard serve` and the browsers in
 # separate processes. Override any of these, e.g. make bench-fleet RUNS="100ms:0,10"
