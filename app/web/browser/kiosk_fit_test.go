@@ -52,6 +52,7 @@ const measureFitJS = `(() => {
     if (t.scrollHeight > t.clientHeight + 1 || t.scrollWidth > t.clientWidth + 1)
       out.Overflow.push(t.id + ' content ' + t.scrollWidth + 'x' + t.scrollHeight + ' in ' + t.clientWidth + 'x' + t.clientHeight);
     for (const el of t.querySelectorAll('.tile-slot, .tile-badge, .tile-name, .tile-runtime, .tile-foot > *, .tile-meters > span:nth-child(odd)')) {
+      if (el.getClientRects().length === 0) continue; // not drawn (a compact wall hides meters and footer)
       const e = el.getBoundingClientRect();
       if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.Overflow.push(t.id + ' ' + el.className.split(' ')[0] + ' "' + el.textContent.trim() + '" cut: ' + el.scrollWidth + ' > ' + el.clientWidth);
       if (e.right > r.right + 0.5 || e.bottom > r.bottom + 0.5 || e.left < r.left - 0.5) out.Overflow.push(t.id + ' ' + el.className.split(' ')[0] + ' "' + el.textContent.trim() + '" outside its tile');
