@@ -69,6 +69,18 @@ func (s *Store) Fresh() *Store {
 	return newStore(s.db, &readCache{c: s.rc.c, after: s.rc.after})
 }
 
+// ReadCache is the cache this store's list queries read through, or nil (a
+// store that caches nothing, a Fresh view, a transaction). Whoever caches
+// an answer built from its queries (the API's encoded pages) does it there,
+// under the queries' tags (ReceiverQuery.CacheTags), so the writes that
+// drop the rows drop the answer too.
+func (s *Store) ReadCache() *cache.Cache {
+	if s.rc == nil || !s.rc.read {
+		return nil
+	}
+	return s.rc.c
+}
+
 // changed drops the cached answers that read tags; in a transaction, once
 // it commits. A cache that fails is turned off by the cache itself and
 // emptied when it comes back, so the write never fails for it.

@@ -36,6 +36,13 @@ func (r *Receivers) Query() *ReceiverQuery {
 	return &ReceiverQuery{db: r.db, rc: r.rc, tags: tagSet{tagReceivers}}
 }
 
+// CacheTags are the tags of the tables the answer reads, and whether it may
+// be cached at all (one that moves with the clock may not): for callers
+// that cache what they build from it (Store.ReadCache).
+func (q *ReceiverQuery) CacheTags() (tags []string, cacheable bool) {
+	return append([]string(nil), q.tags...), !q.live && q.err == nil
+}
+
 func (q *ReceiverQuery) where(f func(*bun.SelectQuery) *bun.SelectQuery) *ReceiverQuery {
 	q.filters = append(q.filters, f)
 	return q

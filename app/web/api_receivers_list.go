@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -67,11 +68,16 @@ func (s *Server) apiReceiversList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := q.Paginate(page).List(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, listOf(receiversJSON(list), nextCursor(page, len(list))))
+	// The encoded page is cached (api_page_cache.go), dropped by the same
+	// writes as the rows it shows.
+	tags, cacheable := q.CacheTags()
+	return s.apiCachedJSON(c, tags, cacheable, func(ctx context.Context) (any, error) {
+		list, err := q.Paginate(page).List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return listOf(receiversJSON(list), nextCursor(page, len(list))), nil
+	})
 }
 
 // apiReceiversOnline answers GET /api/v1/receivers/online: the watched
