@@ -25,14 +25,20 @@ const userUsage = `Usage:
   micboard user list
   micboard user disable NAME
   micboard user enable NAME
-  micboard user alerts NAME on [--email ADDRESS] | off
+  micboard user alerts NAME [on [--email ADDRESS] | off] [--quiet HH:MM-HH:MM|off]
+                       [--tz ZONE|instance] [--escalation N|off]
 
 The password comes from MICBOARD_PASSWORD when it is set, otherwise from
 standard input: typed twice, without echo, on a terminal; the first line
 when piped. Changing a password or disabling a user ends their sessions at
 once. alerts on sends the user every alert event by e-mail (MICBOARD_SMTP_URL
-must be set); the first time it needs --email. Every change is recorded in
-the audit log as made by "cli".
+must be set); the first time it needs --email. --quiet 23:00-07:00 sets
+quiet hours (overnight when the end comes first) in the user's --tz or the
+instance's (MICBOARD_TIME_ZONE): warnings are not mailed to them then,
+critical alerts still are. --escalation N makes the user the Nth contact a
+critical alert goes to when nobody acknowledges it (one more contact each
+MICBOARD_ALERT_ESCALATE_AFTER). Every change is recorded in the audit log
+as made by "cli".
 `
 
 // userCmd handles `micboard user add|passwd|list|disable|enable`.
