@@ -95,6 +95,7 @@
     var a;
     try { a = JSON.parse(data); } catch (err) { return; }
     if (!a || typeof a.id !== 'number') return;
+    document.dispatchEvent(new CustomEvent('micboard:alert', { detail: a })); // alert_sound.js
     var toasts = document.getElementById('alert-toasts');
     if (toasts) toastAlert(toasts, a);
     var strip = document.getElementById('alert-strip');
