@@ -68,6 +68,8 @@ type DiscoveryOptions struct {
 	// once it expires.
 	Lease  time.Duration
 	Logger *slog.Logger
+	// Observer is told of every service call a run makes (nil: nobody).
+	Observer service.Observer
 	// Now is the clock Due is asked with (default time.Now).
 	Now func() time.Time
 }
@@ -105,7 +107,7 @@ func (o DiscoveryOptions) withDefaults() DiscoveryOptions {
 // files it for approval through service.Discovery.
 type Discoverer struct {
 	st   *store.Store
-	disc *service.Discovery
+	disc *service.TimedDiscovery
 	opts DiscoveryOptions
 	log  *slog.Logger
 
@@ -117,7 +119,7 @@ type Discoverer struct {
 func NewDiscoverer(st *store.Store, opts DiscoveryOptions) *Discoverer {
 	opts = opts.withDefaults()
 	return &Discoverer{
-		st: st, disc: service.NewDiscovery(st).WithLease(opts.Lease), opts: opts,
+		st: st, disc: service.TimeDiscovery(service.NewDiscovery(st).WithLease(opts.Lease), observer(opts.Observer)), opts: opts,
 		log:     opts.Logger.With("component", "discovery"),
 		running: map[int64]bool{},
 	}

@@ -46,14 +46,29 @@ type Options struct {
 	// SecretKey opens the passwords stored with receivers that need a
 	// login (nil: such receivers are shown offline with the reason).
 	SecretKey *secret.Key
+	// Observer is told of every service call the monitor makes (status,
+	// heartbeats, registrations), like the web's (nil: nobody).
+	Observer service.Observer
+}
+
+// quiet is the Observer of a monitor nobody observes.
+type quiet struct{}
+
+func (quiet) ObserveCall(context.Context, string, time.Time, *error) {}
+
+func observer(o service.Observer) service.Observer {
+	if o == nil {
+		return quiet{}
+	}
+	return o
 }
 
 // Manager owns one supervisor per active receiver.
 type Manager struct {
 	st    *store.Store
 	board *live.Board
-	devs  *service.Devices
-	conns *service.Connections
+	devs  *service.TimedDevices
+	conns *service.TimedConnections
 	opts  Options
 	log   *slog.Logger
 
@@ -88,8 +103,9 @@ func New(st *store.Store, board *live.Board, opts Options) *Manager {
 	}
 	return &Manager{
 		st: st, board: board, opts: opts, log: opts.Logger,
-		devs: service.NewDevices(st), conns: service.NewConnections(st),
-		sups: map[int64]*supervisor{},
+		devs:  service.TimeDevices(service.NewDevices(st), observer(opts.Observer)),
+		conns: service.TimeConnections(service.NewConnections(st), observer(opts.Observer)),
+		sups:  map[int64]*supervisor{},
 	}
 }
 

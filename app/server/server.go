@@ -130,13 +130,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if mo.Logger == nil {
 		mo.Logger = s.log.With("component", "monitor")
 	}
+	if mo.Observer == nil {
+		// The monitor's service calls show on /admin/performance and
+		// /metrics beside the web's.
+		mo.Observer = s.Web.Metrics()
+	}
 	fresh := s.Store.Fresh()
 	mgr := monitor.New(fresh, s.Board, mo)
 	s.mgr.Store(mgr)
 	// The console stops and starts watching receivers and writes channel
 	// names through it.
 	s.Web.AttachDevices(mgr)
-	disc := monitor.NewDiscoverer(fresh, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery")})
+	disc := monitor.NewDiscoverer(fresh, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery"), Observer: s.Web.Metrics()})
 	persister := &live.Persister{
 		Board: s.Board, Store: fresh, Logger: s.log.With("component", "persist"),
 		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,

@@ -334,3 +334,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Metrics is the server's service-call and request collector, which the
+// monitor reports to as well, so one table shows every service call.
+func (s *Server) Metrics() *metrics.Collector { return s.metrics }
