@@ -23,8 +23,11 @@ type kioskView struct {
 	HeartbeatURL string
 	HeartbeatSec int
 	Revoked      bool
-	// MinName is the smallest name a fitted wall draws, as a share of the
-	// screen height; below it the wall pages. PageSeconds turns the pages.
+	// Fit marks a wall that static/js/kiosk_fit.js fits to its screen (a
+	// phone's packs are a plain column). MinName is the smallest name a
+	// fitted wall draws, as a share of the screen height; below it the
+	// wall pages. PageSeconds turns the pages.
+	Fit         bool
 	MinName     string
 	PageSeconds int
 }
@@ -122,7 +125,7 @@ func (s *Server) kioskBoard(c echo.Context, k *model.Kiosk) (*boardPage, error) 
 	data.Kiosk = &kioskView{
 		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
 		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
-		MinName:      kioskMinName(k.TileSize), PageSeconds: kioskPageSeconds,
+		Fit:          true, MinName: kioskMinName(k.TileSize), PageSeconds: kioskPageSeconds,
 	}
 	return data, nil
 }
