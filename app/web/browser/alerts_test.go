@@ -67,6 +67,11 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 	if got := eval[[]string](phone, `[...document.querySelectorAll('article[id^=tile-]')].map(e => e.id)`); len(got) != 1 || got[0] != "tile-"+strconv.FormatInt(id, 10) {
 		t.Errorf("phone shows tiles %v, want only tile-%d", got, id)
 	}
+	// Large on a phone: the name across the screen, big enough to read at
+	// arm's length (a wall's fitting must not shrink it).
+	if px := eval[float64](phone, `parseFloat(getComputedStyle(document.querySelector('article[id^=tile-] .tile-name')).fontSize)`); px < 30 {
+		t.Errorf("phone tile name is %.0f px, want a large tile", px)
+	}
 	if got := eval[bool](kiosk, `document.getElementById('alert-strip').hidden`); !got {
 		t.Error("kiosk strip shows before any alert")
 	}
