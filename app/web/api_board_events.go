@@ -131,8 +131,7 @@ func (h *apiEventHub) join(since uint64) (*streamSub, []byte) {
 	out.WriteString("retry: " + strconv.Itoa(streamRetry) + "\n\n")
 	if since != 0 {
 		// Up to the hub's cursor: what comes after, the hub sends.
-		pending := map[int64]live.Change{}
-		_, complete := h.s.board.ChangesSince(since, func(id int64, c live.Change) { pending[id] |= c })
+		pending, _, complete := h.s.changesSince(since)
 		if !complete || len(pending) > maxCatchUp {
 			appendJSONEvent(&out, "resync", h.cursor, []byte(`{}`))
 		} else {
@@ -157,21 +156,11 @@ func (h *apiEventHub) clients() int {
 }
 
 func (h *apiEventHub) run() {
-	tk := time.NewTicker(streamFlushEvery)
-	defer tk.Stop()
-	for {
-		select {
-		case <-h.s.stopping:
-			h.mu.Lock()
-			h.running = false
-			h.mu.Unlock()
-			return
-		case <-tk.C:
-			if !h.tick(time.Now()) {
-				return
-			}
-		}
-	}
+	tickUntilIdle(h.s.stopping, func() {
+		h.mu.Lock()
+		h.running = false
+		h.mu.Unlock()
+	}, h.tick)
 }
 
 // tick reads the journal once and sends the same frame to every stream; it
@@ -184,8 +173,7 @@ func (h *apiEventHub) tick(now time.Time) bool {
 		return false
 	}
 	h.ticks++
-	pending := map[int64]live.Change{}
-	next, complete := h.s.board.ChangesSince(h.cursor, func(id int64, c live.Change) { pending[id] |= c })
+	pending, next, complete := h.s.changesSince(h.cursor)
 	h.cursor = next
 	var out bytes.Buffer
 	if complete {

@@ -178,21 +178,38 @@ func (h *streamHub) streams() (open, views int) {
 
 // run ticks until no stream is left.
 func (h *streamHub) run() {
+	tickUntilIdle(h.s.stopping, func() {
+		h.mu.Lock()
+		h.running = false
+		h.mu.Unlock()
+	}, h.tick)
+}
+
+// tickUntilIdle calls tick every streamFlushEvery until it reports that no
+// stream is left, or until the server stops (then stopped runs): the clock
+// of every hub that follows the board's journal for its streams.
+func tickUntilIdle(stopping <-chan struct{}, stopped func(), tick func(now time.Time) bool) {
 	tk := time.NewTicker(streamFlushEvery)
 	defer tk.Stop()
 	for {
 		select {
-		case <-h.s.stopping:
-			h.mu.Lock()
-			h.running = false
-			h.mu.Unlock()
+		case <-stopping:
+			stopped()
 			return
 		case <-tk.C:
-			if !h.tick(time.Now()) {
+			if !tick(time.Now()) {
 				return
 			}
 		}
 	}
+}
+
+// changesSince gathers the board's changes after version cursor, one
+// entry per channel with every kind of change it had.
+func (s *Server) changesSince(cursor uint64) (pending map[int64]live.Change, next uint64, complete bool) {
+	pending = map[int64]live.Change{}
+	next, complete = s.board.ChangesSince(cursor, func(id int64, c live.Change) { pending[id] |= c })
+	return pending, next, complete
 }
 
 // tick reads the journal once and sends every feed its update; it reports
@@ -205,8 +222,7 @@ func (h *streamHub) tick(now time.Time) bool {
 		return false
 	}
 	h.ticks++
-	pending := map[int64]live.Change{}
-	next, complete := h.s.board.ChangesSince(h.cursor, func(id int64, c live.Change) { pending[id] |= c })
+	pending, next, complete := h.s.changesSince(h.cursor)
 	h.cursor = next
 	ids := make([]int64, 0, len(pending))
 	for id := range pending {
@@ -344,8 +360,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 // version since: each changed tile, or a request to re-draw the grid when
 // that is cheaper (a reconnect after a long drop) or changes were forgotten.
 func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now time.Time) {
-	pending := map[int64]live.Change{}
-	_, complete := s.board.ChangesSince(since, func(id int64, c live.Change) { pending[id] |= c })
+	pending, _, complete := s.changesSince(since)
 	states := 0
 	for id, c := range pending {
 		if c&live.ChangeState != 0 {
