@@ -44,14 +44,9 @@ func discoverCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&in.Target, "target", "", "")
 	fs.StringVar(&in.Vendor, "vendor", "", "")
 	every := fs.Duration("every", time.Hour, "")
-	var pos []string
-	for len(args) > 0 {
-		if err = fs.Parse(args); err != nil {
-			return fmt.Errorf("discover %s: %w", sub, err)
-		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return fmt.Errorf("discover %s: %w", sub, err)
 	}
 	in.Kind = model.DiscoveryKind(*kind)
 	if in.IntervalSeconds, err = intervalSeconds(*every); err != nil {

@@ -53,15 +53,9 @@ func kioskCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&meters, "meters", "rf,audio", "")
 	fs.DurationVar(&in.Heartbeat, "heartbeat", 30*time.Second, "")
 	fs.StringVar(&baseURL, "base-url", "", "")
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("kiosk %s: %w", sub, err)
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return fmt.Errorf("kiosk %s: %w", sub, err)
 	}
 	in.TileSize = model.TileSize(*size)
 	for _, m := range strings.Split(meters, ",") {

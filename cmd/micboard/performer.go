@@ -44,17 +44,12 @@ func performerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	revoke := fs.Bool("revoke", false, "")
 	baseURL := fs.String("base-url", "", "")
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, performerUsage)
-			}
-			return fmt.Errorf("performer link: %w", err)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, performerUsage)
 		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+		return fmt.Errorf("performer link: %w", err)
 	}
 	if len(pos) != 1 {
 		return errors.New("performer link: want one NAME or ID (quote a name with spaces)")

@@ -43,17 +43,12 @@ func tokenCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	role := fs.String("role", "", "")
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, tokenUsage)
-			}
-			return fmt.Errorf("token %s: %w", sub, err)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, tokenUsage)
 		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+		return fmt.Errorf("token %s: %w", sub, err)
 	}
 	switch {
 	case sub == "add" && len(pos) != 1:

@@ -26,17 +26,12 @@ func userAlertsCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	quiet := fs.String("quiet", "", "")
 	tz := fs.String("tz", "", "")
 	escalation := fs.String("escalation", "", "")
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, userUsage)
-			}
-			return fmt.Errorf("user alerts: %w", err)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, userUsage)
 		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+		return fmt.Errorf("user alerts: %w", err)
 	}
 	settings := *quiet != "" || *tz != "" || *escalation != ""
 	if len(pos) == 1 && !settings || len(pos) == 0 || len(pos) > 2 || len(pos) == 2 && pos[1] != "on" && pos[1] != "off" {

@@ -57,17 +57,12 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	secretStdin := fs.Bool("secret-stdin", false, "")
 	kindsFlag := fs.String("kinds", "", "")
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, webhookUsage)
-			}
-			return fmt.Errorf("webhook %s: %w", sub, err)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, webhookUsage)
 		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+		return fmt.Errorf("webhook %s: %w", sub, err)
 	}
 
 	var hook *model.Webhook
