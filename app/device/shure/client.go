@@ -394,7 +394,14 @@ func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(devi
 			r.Name = device.Some("")
 		}
 		if c.warned.CompareAndSwap(false, true) && d.Family != FamilyUHFR {
-			c.log.Warn("device did not say its model; inferred from what it does",
+			// ULX-D and QLX-D never answer MODEL: for a family told
+			// from its parameters that is normal, not worth a warning
+			// on every connect of every receiver.
+			level := slog.LevelInfo
+			if d.Family == FamilyUnknown {
+				level = slog.LevelWarn
+			}
+			c.log.Log(ctx, level, "device did not say its model; inferred from what it does",
 				"model", model, "family", d.Family, "from", d.LearnedFrom, "channels", n)
 		}
 	} else if n > 0 && ChannelsOf(d.Model) == 0 {
