@@ -56,11 +56,30 @@
   var section = document.querySelector('[data-receivers-page][data-stream]');
   if (section && window.EventSource) {
     var source = new EventSource(section.getAttribute('data-stream'));
-    source.addEventListener('row', function (e) {
+    // A row under a pressed pointer waits for the press to end: replacing
+    // it between press and release would lose the click (a tick box that
+    // does not tick).
+    var pressed = null;
+    var waiting = {};
+    document.addEventListener('pointerdown', function (e) {
+      var tr = e.target.closest && e.target.closest('tr[id]');
+      pressed = tr ? tr.id : null;
+    }, true);
+    document.addEventListener('pointerup', function () {
+      var id = pressed;
+      pressed = null;
+      if (id && waiting[id]) {
+        var html = waiting[id];
+        delete waiting[id];
+        setTimeout(function () { replaceRow(html); }, 0); // after the click
+      }
+    }, true);
+    function replaceRow(html) {
       var tpl = document.createElement('template');
-      tpl.innerHTML = e.data.trim();
+      tpl.innerHTML = html;
       var row = tpl.content.firstElementChild;
       if (!row || !row.id) return;
+      if (row.id === pressed) { waiting[row.id] = html; return; }
       var old = document.getElementById(row.id);
       if (!old) return;
       var box = row.querySelector('input[data-pick]');
@@ -68,7 +87,8 @@
       old.replaceWith(row);
       if (window.htmx) window.htmx.process(row);
       document.body.setAttribute('data-rows-updated', String(Date.now()));
-    });
+    }
+    source.addEventListener('row', function (e) { replaceRow(e.data.trim()); });
     window.addEventListener('pagehide', function () { source.close(); });
   }
   count();
