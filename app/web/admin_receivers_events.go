@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -26,24 +25,9 @@ func (s *Server) adminReceiversEvents(c echo.Context) error {
 			ids = append(ids, id)
 		}
 	}
-	w := c.Response()
-	flusher, ok := w.Writer.(http.Flusher)
-	if !ok {
-		return echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
-	}
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w.Writer)
-	write := func(b []byte) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		flusher.Flush()
-		return nil
+	write, err := openEventStream(c)
+	if err != nil {
+		return err
 	}
 
 	hub := s.dev().rows

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -34,29 +33,15 @@ func (s *Server) apiBoardEvents(c echo.Context) error {
 		return err
 	}
 	r := c.Request()
-	w := c.Response()
-	flusher, ok := w.Writer.(http.Flusher)
-	if !ok {
-		return echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
+	write, err := openEventStream(c)
+	if err != nil {
+		return err
 	}
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w.Writer)
 
 	hub := s.api().events
 	sub, first := hub.join(since)
 	defer hub.leave(sub)
-	write := func(b []byte) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		flusher.Flush()
-		return nil
-	}
+
 	if err := write(first); err != nil {
 		return nil
 	}

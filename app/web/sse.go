@@ -28,28 +28,14 @@ const (
 // its socket, so a slow browser holds up nobody but itself.
 func (s *Server) streamTiles(c echo.Context, f *viewFilter, opts tileOptions, since uint64, check func(context.Context) string) error {
 	r := c.Request()
-	w := c.Response()
-	flusher, ok := w.Writer.(http.Flusher)
-	if !ok {
-		return echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
+	write, err := openEventStream(c)
+	if err != nil {
+		return err
 	}
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // no proxy buffering
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w.Writer)
 
 	feed, sub, first := s.streams.join(f, opts, since)
 	defer s.streams.leave(feed, sub)
-	write := func(b []byte) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) // not every writer supports it
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		flusher.Flush()
-		return nil
-	}
+
 	if err := write(first); err != nil {
 		return nil
 	}
@@ -99,3 +85,30 @@ const streamWriteTimeout = 10 * time.Second
 const maxCatchUp = 64
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// openEventStream starts a server-sent event response (no caching, no proxy
+// buffering) and returns how to send on it: each write gets
+// streamWriteTimeout, so a client that stops reading is dropped rather
+// than waited for (not every writer supports the deadline), and is
+// flushed at once.
+func openEventStream(c echo.Context) (write func([]byte) error, err error) {
+	w := c.Response()
+	flusher, ok := w.Writer.(http.Flusher)
+	if !ok {
+		return nil, echo.NewHTTPError(http.StatusInternalServerError, "streaming unsupported")
+	}
+	h := w.Header()
+	h.Set(echo.HeaderContentType, "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w.Writer)
+	return func(b []byte) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		flusher.Flush()
+		return nil
+	}, nil
+}
