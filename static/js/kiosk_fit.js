@@ -96,12 +96,40 @@
     }
     var u = Math.min(fit.u, maxU);
     var rowsShown = Math.ceil(Math.min(per, n) / fit.cols);
-    grid.style.setProperty('--u', u.toFixed(2) + 'px');
-    grid.style.setProperty('--gap', g + 'px');
-    grid.style.gridTemplateColumns = 'repeat(' + fit.cols + ', minmax(0, 1fr))';
-    grid.style.gridAutoRows = Math.floor((H - (rowsShown - 1) * g) / rowsShown) + 'px';
-    layout = { per: per, u: u };
+    layout = {
+      per: per, u: u,
+      style: {
+        '--u': u.toFixed(2) + 'px',
+        '--gap': g + 'px',
+        'grid-template-columns': 'repeat(' + fit.cols + ', minmax(0, 1fr))',
+        'grid-auto-rows': Math.floor((H - (rowsShown - 1) * g) / rowsShown) + 'px'
+      }
+    };
+    applyStyle();
     assign();
+  }
+
+  // applyStyle sets the fitted sizes on the grid again where something
+  // else replaced them: htmx's settle step puts the server's style attribute
+  // back on a swapped-in grid a moment after the swap, which may be after
+  // the relayout.
+  var styleWatch = null, watched = null;
+  function applyStyle() {
+    if (!grid || !layout) return;
+    if (watched !== grid && window.MutationObserver) {
+      // Only the grid's own style: the meters restyle their bars many
+      // times a second and must not wake this.
+      if (!styleWatch) styleWatch = new MutationObserver(applyStyle);
+      styleWatch.disconnect();
+      styleWatch.observe(grid, { attributes: true, attributeFilter: ['style'] });
+      watched = grid;
+    }
+    for (var k in layout.style) {
+      if (grid.style.getPropertyValue(k) === layout.style[k]) continue;
+      grid.style.setProperty(k, layout.style[k]);
+      // Kept as the browser writes it back, so the next compare matches.
+      layout.style[k] = grid.style.getPropertyValue(k);
+    }
   }
 
   // assign shows this page's tiles: those that need attention first, on
