@@ -49,10 +49,7 @@ func axeSource(t *testing.T) string {
 // any serious or critical violation.
 func (p *tab) checkAxe(what string) {
 	p.t.Helper()
-	src := axeSource(p.t)
-	if !eval[bool](p, `typeof window.axe === 'object'`) {
-		eval[chromedp.Void](p, src+"\n;void 0")
-	}
+	p.loadAxe()
 	ctx, cancel := context.WithTimeout(p.ctx, 60*time.Second)
 	defer cancel()
 	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {
@@ -74,15 +71,31 @@ func (p *tab) checkAxe(what string) {
 	}
 }
 
-// axeKnown are findings still open in issue 13, logged instead of failing
-// so that any new finding fails the test. Remove an entry once it is fixed.
-var axeKnown = map[string]string{
-	// A tile's aria-label names slot, name, status and battery, not every
-	// figure drawn on it (runtime, meters, frequency).
-	"label-content-name-mismatch": "tile labels",
-	// The wall's alert strip puts its items in a list with another role.
-	"listitem": "alert strip list",
+// loadAxe puts axe-core into the page once.
+func (p *tab) loadAxe() {
+	p.t.Helper()
+	src := axeSource(p.t)
+	if !eval[bool](p, `typeof window.axe === 'object'`) {
+		eval[chromedp.Void](p, src+"\n;void 0")
+	}
 }
+
+// accName is the accessible name of the element sel finds, as axe-core
+// computes it: what a screen reader calls it ("" when there is none).
+func (p *tab) accName(sel string) string {
+	p.t.Helper()
+	p.loadAxe()
+	return eval[string](p, fmt.Sprintf(`(() => {
+	  const el = document.querySelector(%s);
+	  if (!el) return '';
+	  axe.setup(document);
+	  try { return axe.commons.text.accessibleText(el); } finally { axe.teardown(); }
+	})()`, jsString(sel)))
+}
+
+// axeKnown are findings still open, logged instead of failing so that any
+// new finding fails the test. Remove an entry once it is fixed.
+var axeKnown = map[string]string{}
 
 // TestBoardAccessible: the board, its channel panel, the keys and QR boxes,
 // a wall display and the console pass axe-core's WCAG 2.2 AA rules with no
@@ -118,6 +131,16 @@ func TestBoardAccessible(t *testing.T) {
 	p.logInTo(s, "/")
 	p.waitConn("live")
 	p.checkAxe("the board")
+	// A tile's name is what it draws, the battery's level with it.
+	name := p.accName(tileSel(id))
+	text := func(part string) string {
+		return eval[string](p, fmt.Sprintf(`document.querySelector(%s)?.textContent.trim() ?? ''`, jsString(tileSel(id)+" "+part)))
+	}
+	for _, want := range []string{text(".tile-slot"), text(".tile-name"), "Good", "of 5 bars", text(".tile-runtime")} {
+		if want == "" || !strings.Contains(name, want) {
+			t.Errorf("tile %d is named %q, which lacks %q", id, name, want)
+		}
+	}
 
 	// The keys and the QR code.
 	press := func(key string) {

@@ -248,7 +248,7 @@ type tileState struct {
 	Title  string `json:"title"`
 	Badge  string `json:"badge"`
 	Bars   int    `json:"bars"` // lit battery bars
-	Aria   string `json:"aria"`
+	Aria   string `json:"aria"` // the accessible name (set by tile, not tileJS)
 }
 
 func (s tileState) String() string {
@@ -265,7 +265,7 @@ func tileJS(id int64) string {
   const n = t.querySelector('.tile-name');
   return {status: t.dataset.status, slot: q('.tile-slot'), name: n ? n.textContent : null,
     title: n ? n.getAttribute('title') : null, badge: q('.tile-badge'),
-    bars: t.querySelectorAll('.tile-bars .bg-current').length, aria: t.getAttribute('aria-label')};
+    bars: t.querySelectorAll('.tile-bars .bg-current').length};
 })()`, jsString(tileSel(id)))
 }
 
@@ -280,6 +280,7 @@ func (p *tab) tile(id int64) tileState {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		p.t.Fatalf("read tile %d: %v (%s)", id, err, raw)
 	}
+	s.Aria = p.accName(tileSel(id))
 	return s
 }
 
