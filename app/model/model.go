@@ -420,6 +420,7 @@ type Kiosk struct {
 	ShowRF           bool       `bun:"show_rf,notnull"`
 	ShowAudio        bool       `bun:"show_audio,notnull"`
 	HeartbeatSeconds int        `bun:"heartbeat_seconds,notnull"`
+	PageSeconds      int        `bun:"page_seconds,notnull"` // a paging wall turns its page this often
 	RevokedAt        *time.Time `bun:"revoked_at"`
 	LastSeenAt       *time.Time `bun:"last_seen_at"`
 	LastSeenAddr     string     `bun:"last_seen_addr,notnull"`

@@ -38,6 +38,8 @@ type KioskInput struct {
 	ShowRF    bool
 	ShowAudio bool
 	Heartbeat time.Duration // 30 s when zero
+	// PageSeconds is how long a paging wall shows each page (10 when zero).
+	PageSeconds int
 
 	view model.BoardView // ViewQuery parsed by validate
 }
@@ -50,6 +52,9 @@ func (in *KioskInput) validate() error {
 	}
 	if in.Heartbeat == 0 {
 		in.Heartbeat = 30 * time.Second
+	}
+	if in.PageSeconds == 0 {
+		in.PageSeconds = DefaultKioskPageSeconds
 	}
 	v := validator{}
 	v.check(in.Name != "", "name", "give the display a name")
@@ -72,7 +77,33 @@ func (in *KioskInput) validate() error {
 	v.check(in.TileSize == model.TileSmall || in.TileSize == model.TileMedium || in.TileSize == model.TileLarge, "size", "s, m or l")
 	v.check(in.Heartbeat >= 5*time.Second && in.Heartbeat <= time.Hour, "heartbeat", "between 5s and 1h")
 	v.check(in.Heartbeat%time.Second == 0, "heartbeat", "whole seconds, such as 30s")
+	checkPageSeconds(v, in.PageSeconds)
 	return v.err()
+}
+
+// A paging wall shows each page between MinKioskPageSeconds and
+// MaxKioskPageSeconds: quicker cannot be read from the room, slower leaves
+// a channel unseen for minutes.
+const (
+	DefaultKioskPageSeconds = 10
+	MinKioskPageSeconds     = 3
+	MaxKioskPageSeconds     = 120
+)
+
+func checkPageSeconds(v validator, seconds int) {
+	v.check(seconds >= MinKioskPageSeconds && seconds <= MaxKioskPageSeconds, "page_seconds",
+		fmt.Sprintf("a whole number of seconds from %d to %d", MinKioskPageSeconds, MaxKioskPageSeconds))
+}
+
+// SetPageSeconds changes how long an active display shows each page; its
+// URL stays the same and it takes the new interval on its next load.
+func (s *Kiosks) SetPageSeconds(ctx context.Context, id int64, seconds int) error {
+	v := validator{}
+	checkPageSeconds(v, seconds)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.st.Kiosks.SetPageSeconds(ctx, id, seconds)
 }
 
 // Create registers a display and returns it with its secret token, which is
@@ -92,7 +123,7 @@ func (s *Kiosks) Create(ctx context.Context, in KioskInput) (*model.Kiosk, strin
 	k := &model.Kiosk{
 		Name: in.Name, TokenHash: hashToken(token), ViewQuery: in.ViewQuery, Columns: in.Columns,
 		TileSize: in.TileSize, ShowRF: in.ShowRF, ShowAudio: in.ShowAudio,
-		HeartbeatSeconds: int(in.Heartbeat / time.Second),
+		HeartbeatSeconds: int(in.Heartbeat / time.Second), PageSeconds: in.PageSeconds,
 	}
 	if err := s.st.Kiosks.Create(ctx, k); err != nil {
 		return nil, "", err

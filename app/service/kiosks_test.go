@@ -21,7 +21,7 @@ func TestKioskTokenLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(token) < 40 || k.ViewQuery != "status=attention" || k.TileSize != model.TileLarge || k.HeartbeatSeconds != 30 {
+	if len(token) < 40 || k.ViewQuery != "status=attention" || k.TileSize != model.TileLarge || k.HeartbeatSeconds != 30 || k.PageSeconds != 10 {
 		t.Fatalf("created %+v with token %q", k, token)
 	}
 	if string(k.TokenHash) == token {
@@ -55,6 +55,17 @@ func TestKioskTokenLifecycle(t *testing.T) {
 	if _, _, err := ks.Create(ctx, service.KioskInput{Name: "monitor WORLD"}); !errors.Is(err, store.ErrAlreadyExists) {
 		t.Fatalf("duplicate active name: %v", err)
 	}
+	for _, bad := range []int{2, 121, 0} {
+		if err := ks.SetPageSeconds(ctx, k.ID, bad); !service.IsValidation(err) {
+			t.Errorf("page interval %d: %v", bad, err)
+		}
+	}
+	if err := ks.SetPageSeconds(ctx, k.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ks.Authenticate(ctx, token); got.PageSeconds != 3 {
+		t.Fatalf("page interval %d, want 3", got.PageSeconds)
+	}
 	if _, err := ks.Revoke(ctx, "MONITOR world"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +75,9 @@ func TestKioskTokenLifecycle(t *testing.T) {
 	}
 	if _, err := ks.Revoke(ctx, "Monitor world"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("revoke twice: %v", err)
+	}
+	if err := ks.SetPageSeconds(ctx, k.ID, 20); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("page interval of a revoked display: %v", err)
 	}
 	// The name is free again once revoked.
 	if _, _, err := ks.Create(ctx, service.KioskInput{Name: "Monitor world"}); err != nil {
@@ -75,11 +89,12 @@ func TestKioskValidation(t *testing.T) {
 	t.Parallel()
 	ks := service.NewKiosks(newStore(t))
 	cases := map[string]service.KioskInput{
-		"name":      {Name: " "},
-		"columns":   {Name: "a", Columns: 30},
-		"size":      {Name: "a", TileSize: "xl"},
-		"heartbeat": {Name: "a", Heartbeat: time.Second},
-		"view":      {Name: "a", ViewQuery: "a=%zz"},
+		"name":         {Name: " "},
+		"columns":      {Name: "a", Columns: 30},
+		"size":         {Name: "a", TileSize: "xl"},
+		"heartbeat":    {Name: "a", Heartbeat: time.Second},
+		"view":         {Name: "a", ViewQuery: "a=%zz"},
+		"page_seconds": {Name: "a", PageSeconds: 121},
 	}
 	for field, in := range cases {
 		_, _, err := ks.Create(context.Background(), in)

@@ -359,6 +359,12 @@ func (t *TimedKiosks) Revoke(ctx context.Context, p1 string) (r0 *model.Kiosk, e
 	return t.Kiosks.Revoke(ctx, p1)
 }
 
+// SetPageSeconds times Kiosks.SetPageSeconds.
+func (t *TimedKiosks) SetPageSeconds(ctx context.Context, p1 int64, p2 int) (err error) {
+	defer t.obs.ObserveCall(ctx, "Kiosks.SetPageSeconds", time.Now(), &err)
+	return t.Kiosks.SetPageSeconds(ctx, p1, p2)
+}
+
 // TimedLocations is Locations with every call reported to an Observer.
 type TimedLocations struct {
 	*Locations

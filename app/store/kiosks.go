@@ -58,6 +58,16 @@ func (r *Kiosks) Revoke(ctx context.Context, id int64, at time.Time) error {
 	return rowsOrNotFound(res, "revoke kiosk %d", id)
 }
 
+// SetPageSeconds sets how long an unrevoked kiosk shows each page.
+func (r *Kiosks) SetPageSeconds(ctx context.Context, id int64, seconds int) error {
+	res, err := r.db.NewUpdate().Model((*model.Kiosk)(nil)).
+		Set("page_seconds = ?", seconds).Set("updated_at = now()").Where("id = ? AND revoked_at IS NULL", id).Exec(ctx)
+	if err != nil {
+		return wrap(err, "set page seconds of kiosk %d", id)
+	}
+	return rowsOrNotFound(res, "set page seconds of kiosk %d", id)
+}
+
 // Seen records a heartbeat from a kiosk.
 func (r *Kiosks) Seen(ctx context.Context, id int64, at time.Time, addr, agent string) error {
 	_, err := r.db.NewUpdate().Model((*model.Kiosk)(nil)).

@@ -137,6 +137,7 @@ var routeAccess = map[string]access{
 	RouteAdminKiosks:      accessAdmin,
 	RouteAdminKioskCreate: accessAdmin,
 	RouteAdminKioskRevoke: accessAdmin,
+	RouteAdminKioskPaging: accessAdmin,
 
 	RouteAdminTokens:      accessAdmin,
 	RouteAdminTokenCreate: accessAdmin,

@@ -22,7 +22,7 @@ func (s *Server) adminKioskCreate(c echo.Context) error {
 	form := kioskForm{
 		Name: truncate(c.FormValue("name"), 200), View: truncate(c.FormValue("view"), 600), Columns: truncate(c.FormValue("columns"), 10),
 		Size: truncate(c.FormValue("size"), 4), ShowRF: c.FormValue("show_rf") == "1", ShowAudio: c.FormValue("show_audio") == "1",
-		Heartbeat: truncate(c.FormValue("heartbeat"), 20),
+		Heartbeat: truncate(c.FormValue("heartbeat"), 20), Pages: truncate(c.FormValue("page_seconds"), 10),
 	}
 	fields := map[string]string{}
 	in := service.KioskInput{Name: form.Name, ViewQuery: form.View, TileSize: model.TileSize(form.Size), ShowRF: form.ShowRF, ShowAudio: form.ShowAudio}
@@ -32,6 +32,13 @@ func (s *Server) adminKioskCreate(c echo.Context) error {
 			fields["columns"] = "a whole number, 0 (automatic) to 24"
 		}
 		in.Columns = n
+	}
+	if v := strings.TrimSpace(form.Pages); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fields["page_seconds"] = pageSecondsHelp
+		}
+		in.PageSeconds = n
 	}
 	if v := strings.TrimSpace(form.Heartbeat); v != "" {
 		d, err := time.ParseDuration(v)
@@ -75,7 +82,7 @@ func (s *Server) adminKioskCreate(c echo.Context) error {
 	}
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return s.renderKiosks(c, http.StatusCreated, kiosksPage{
-		Create: kioskForm{Size: "l", ShowRF: true, ShowAudio: true, Heartbeat: "30s"},
+		Create: newKioskForm(),
 		NewURL: c.Scheme() + "://" + c.Request().Host + path, NewName: k.Name,
 	})
 }

@@ -60,6 +60,8 @@ func TestKioskFormsAndTheURLShownOnce(t *testing.T) {
 		{"bad view", url.Values{"name": {"FOH"}, "view": {"status=sideways"}}, "want a board view"},
 		{"unknown location", url.Values{"name": {"FOH"}, "view": {"loc=4242"}}, "there is no location 4242"},
 		{"bad size", url.Values{"name": {"FOH"}, "size": {"xl"}}, "s, m or l"},
+		{"page interval too short", url.Values{"name": {"FOH"}, "page_seconds": {"2"}}, "seconds from 3 to 120"},
+		{"page interval not a number", url.Values{"name": {"FOH"}, "page_seconds": {"ten"}}, "seconds from 3 to 120"},
 		{"duplicate", url.Values{"name": {"monitor WORLD"}, "size": {"m"}}, "a display with this name exists"},
 	} {
 		res, body := a.post("/admin/kiosks", tt.form)
@@ -112,5 +114,71 @@ func TestKioskFormsAndTheURLShownOnce(t *testing.T) {
 	}
 	if res, _ := r.loggedIn(model.RoleOperator).get("/admin/kiosks"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("operator: %d", res.StatusCode)
+	}
+}
+
+// TestKioskPageInterval: a display's seconds a page are its own, set when
+// it is created and changed on the admin page without a new URL; a refused
+// value changes nothing and says why; the wall's grid carries the value.
+func TestKioskPageInterval(t *testing.T) {
+	r := newShowRig(t)
+	a := r.loggedIn(model.RoleAdmin)
+	res, body := a.post("/admin/kiosks", url.Values{"name": {"Side fill"}, "page_seconds": {"15"}})
+	m := kioskURL.FindStringSubmatch(body)
+	if res.StatusCode != http.StatusCreated || m == nil {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	token := m[1]
+	k, err := r.st.Kiosks.FindActive(t.Context(), "Side fill")
+	if err != nil || k.PageSeconds != 15 {
+		t.Fatalf("stored %+v %v", k, err)
+	}
+	wall := func() string {
+		t.Helper()
+		res, body := r.browser().get("/kiosk/" + token)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("the display's URL: %d", res.StatusCode)
+		}
+		return body
+	}
+	if body := wall(); !strings.Contains(body, `data-page-seconds="15"`) {
+		t.Fatal("the wall does not turn its pages every 15 s")
+	}
+	paging := "/admin/kiosks/" + strconv.FormatInt(k.ID, 10) + "/paging"
+	for _, bad := range []string{"2", "121", "0", "-5", "often", "", "7.5"} {
+		res, body := a.post(paging, url.Values{"page_seconds": {bad}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "a whole number of seconds from 3 to 120") ||
+			!strings.Contains(body, `value="`+bad+`" inputmode="numeric" size="3"`) {
+			t.Errorf("%q: %d, no reason or the typed value lost", bad, res.StatusCode)
+		}
+	}
+	if k, _ := r.st.Kiosks.FindActive(t.Context(), "Side fill"); k.PageSeconds != 15 {
+		t.Fatalf("refused values changed the interval to %d", k.PageSeconds)
+	}
+	if res, _ := r.loggedIn(model.RoleOperator).post(paging, url.Values{"page_seconds": {"7"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("operator: %d", res.StatusCode)
+	}
+	if res, _ := a.post(paging, url.Values{"page_seconds": {" 7 "}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	if k, _ := r.st.Kiosks.FindActive(t.Context(), "Side fill"); k.PageSeconds != 7 {
+		t.Fatalf("stored %d, want 7", k.PageSeconds)
+	}
+	// The same URL, the new pace.
+	if body := wall(); !strings.Contains(body, `data-page-seconds="7"`) {
+		t.Fatal("the wall does not turn its pages every 7 s")
+	}
+	if _, body := a.get("/admin/kiosks?done=paging"); !strings.Contains(body, "Page interval saved") || !strings.Contains(body, `name="page_seconds" value="7"`) {
+		t.Fatal("the list does not show the saved interval")
+	}
+	events, _ := r.st.AuditEvents.Query().ByActor("admin-user").List(t.Context())
+	if len(events) == 0 || events[0].Action != "kiosk.paging" || !strings.Contains(events[0].Summary, "every 7 s (was 15 s)") {
+		t.Fatalf("audit: %+v", events)
+	}
+	if res, _ := a.post("/admin/kiosks/"+strconv.FormatInt(k.ID, 10)+"/revoke", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	if res, _ := a.post(paging, url.Values{"page_seconds": {"9"}}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("a revoked display's interval: %d", res.StatusCode)
 	}
 }

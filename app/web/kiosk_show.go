@@ -26,14 +26,11 @@ type kioskView struct {
 	// Fit marks a wall that static/js/kiosk_fit.js fits to its screen (a
 	// phone's packs are a plain column). MinName is the smallest name a
 	// fitted wall draws, as a share of the screen height; below it the
-	// wall pages. PageSeconds turns the pages.
+	// wall pages. PageSeconds turns the pages (the display's own setting).
 	Fit         bool
 	MinName     string
 	PageSeconds int
 }
-
-// kioskPageSeconds is how long a paging wall shows each page.
-const kioskPageSeconds = 10
 
 // kioskMinName is the name's smallest height per tile size, as a share of
 // the screen height: 4 % reads from five metres on a 55" screen.
@@ -125,7 +122,7 @@ func (s *Server) kioskBoard(c echo.Context, k *model.Kiosk) (*boardPage, error) 
 	data.Kiosk = &kioskView{
 		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
 		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
-		Fit:          true, MinName: kioskMinName(k.TileSize), PageSeconds: kioskPageSeconds,
+		Fit:          true, MinName: kioskMinName(k.TileSize), PageSeconds: k.PageSeconds,
 	}
 	return data, nil
 }

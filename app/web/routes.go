@@ -86,6 +86,7 @@ const (
 	RouteAdminKiosks      = "admin.kiosks"
 	RouteAdminKioskCreate = "admin.kiosks.create"
 	RouteAdminKioskRevoke = "admin.kiosks.revoke"
+	RouteAdminKioskPaging = "admin.kiosks.paging"
 
 	RouteAdminTokens      = "admin.tokens"
 	RouteAdminTokenCreate = "admin.tokens.create"
@@ -243,6 +244,7 @@ func (s *Server) routes() {
 	s.get("/admin/kiosks", s.adminKiosksList).Name = RouteAdminKiosks
 	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
 	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
+	e.POST("/admin/kiosks/:id/paging", s.adminKioskPagingSave).Name = RouteAdminKioskPaging
 	s.get("/admin/tokens", s.adminTokensList).Name = RouteAdminTokens
 	e.POST("/admin/tokens", s.adminTokenCreate).Name = RouteAdminTokenCreate
 	e.POST("/admin/tokens/:id/revoke", s.adminTokenRevoke).Name = RouteAdminTokenRevoke
