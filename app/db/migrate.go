@@ -79,3 +79,28 @@ func Pending(ctx context.Context, db *bun.DB) ([]string, error) {
 	}
 	return names, nil
 }
+
+// SchemaVersion names the newest migration applied ("" on a database
+// never migrated): instances of one schema version may hand receivers to
+// each other during a rolling upgrade.
+func SchemaVersion(ctx context.Context, db *bun.DB) (string, error) {
+	m, err := newMigrator(db, migrations.FS)
+	if err != nil {
+		return "", err
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read migration status: %w", err)
+	}
+	if last := ms.LastGroup(); last != nil && len(last.Migrations) > 0 {
+		// The newest applied, by name: names are numbered.
+		newest := ""
+		for _, mg := range ms.Applied() {
+			if mg.Name > newest {
+				newest = mg.Name
+			}
+		}
+		return newest, nil
+	}
+	return "", nil
+}

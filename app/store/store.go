@@ -38,6 +38,9 @@ type Store struct {
 	Webhooks           *Webhooks
 	AlertSubscriptions *AlertSubscriptions
 	PerformerLinks     *PerformerLinks
+
+	Leases    *Leases
+	Instances *Instances
 }
 
 // New returns a Store over the connection pool that caches nothing
@@ -69,6 +72,9 @@ func newStore(db bun.IDB, rc *readCache) *Store {
 		Webhooks:           &Webhooks{db: db},
 		AlertSubscriptions: &AlertSubscriptions{db: db},
 		PerformerLinks:     &PerformerLinks{db: db},
+
+		Leases:    &Leases{db: db},
+		Instances: &Instances{db: db},
 	}
 }
 

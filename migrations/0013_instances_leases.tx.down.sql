@@ -1,0 +1,2 @@
+DROP TABLE receiver_leases;
+DROP TABLE instances;
