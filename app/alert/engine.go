@@ -41,6 +41,11 @@ type Options struct {
 	States []StateListener
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Owns reports the receivers whose channels this instance judges
+	// (nil: all). With several instances only the one watching a receiver
+	// raises and resolves its alerts, so each event alerts once; the
+	// others learn of them through Remote.
+	Owns func(receiverID int64) bool
 	// TimerEvery is how often conditions that need time (RF loss for 3 s)
 	// are checked again (default 250 ms); ReloadEvery how often the
 	// assignments are read again (default 30 s).
@@ -183,6 +188,18 @@ func (e *Engine) loadOpen(ctx context.Context) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The database is the truth: an alert resolved meanwhile (by another
+	// instance, or by hand) is dropped; one never stored (the database was
+	// away when it opened) is kept.
+	stored := make(map[int64]bool, len(list))
+	for _, a := range list {
+		stored[a.ID] = true
+	}
+	for k, a := range e.open {
+		if a.ID != 0 && !stored[a.ID] {
+			delete(e.open, k)
+		}
+	}
 	for _, a := range list {
 		k := key{kind: a.Kind}
 		if a.ChannelID != nil {
@@ -190,7 +207,7 @@ func (e *Engine) loadOpen(ctx context.Context) {
 		} else if a.ReceiverID != nil {
 			k.receiver = *a.ReceiverID
 		}
-		if _, dup := e.open[k]; !dup {
+		if cur, dup := e.open[k]; !dup || cur.ID == a.ID {
 			e.open[k] = a
 			e.lastOpened[k] = a.OpenedAt
 		}
@@ -206,6 +223,10 @@ func (e *Engine) evaluate(ctx context.Context, tiles []live.Tile) {
 	rxTile := map[int64]*live.Tile{}
 	for i := range tiles {
 		t := &tiles[i]
+		if !e.owns(t.ReceiverID) {
+			delete(e.watch, t.ChannelID)
+			continue
+		}
 		e.channel(ctx, t, now)
 		rxOnline[t.ReceiverID] = t.Online
 		rxTile[t.ReceiverID] = t
@@ -453,6 +474,53 @@ func (e *Engine) Resolve(ctx context.Context, id int64, actor service.Actor) (*m
 	e.mu.Unlock()
 	e.publish(model.EventResolved, a, now)
 	return a, nil
+}
+
+func (e *Engine) owns(receiverID int64) bool {
+	return e.o.Owns == nil || e.o.Owns(receiverID)
+}
+
+// Adopt takes up the alerts of receivers this instance has just begun to
+// watch (another instance stopped or died): their unresolved alerts are
+// read again from the database, so they resolve here and are not raised
+// twice.
+func (e *Engine) Adopt(ctx context.Context) { e.loadOpen(ctx) }
+
+// Remote records an alert event another instance raised, so this
+// instance's pages and kiosks list it; the rules never act on it.
+func (e *Engine) Remote(ev Event) {
+	a := ev.Alert
+	k := key{kind: a.Kind}
+	if a.ChannelID != nil {
+		k.channel = *a.ChannelID
+	} else if a.ReceiverID != nil {
+		k.receiver = *a.ReceiverID
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cur := e.open[k]
+	switch {
+	case a.State == model.AlertResolved || ev.Event == model.EventResolved:
+		if cur != nil && cur.ID == a.ID {
+			delete(e.open, k)
+		}
+	case cur == nil || cur.ID == a.ID || cur.ID == 0:
+		e.open[k] = &a
+		e.lastOpened[k] = a.OpenedAt
+	}
+}
+
+// Owned returns the unresolved alerts of receivers this instance watches:
+// the ones it escalates.
+func (e *Engine) Owned() []model.Alert {
+	all := e.Unresolved(nil)
+	out := all[:0]
+	for _, a := range all {
+		if a.ReceiverID == nil || e.owns(*a.ReceiverID) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Unresolved returns copies of the alerts open or acknowledged now, newest

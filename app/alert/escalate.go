@@ -87,7 +87,7 @@ func (x *Escalator) Check(ctx context.Context) {
 	now := x.o.Now()
 	open := map[int64]bool{}
 	var due []model.Alert
-	for _, a := range x.eng.Unresolved(nil) {
+	for _, a := range x.eng.Owned() {
 		if a.ID == 0 || a.Severity != model.SeverityCritical || a.State != model.AlertOpen {
 			continue // acknowledged (someone has it) or not critical
 		}

@@ -37,6 +37,11 @@ type SystemOptions struct {
 	// TimeZone is the zone of quiet hours for users who set none (nil:
 	// the server's).
 	TimeZone *time.Location
+	// Owns reports the receivers this instance judges (nil: all; see
+	// Options.Owns); Relay, when set, also receives every event this
+	// instance raises or records, to tell the other instances.
+	Owns  func(receiverID int64) bool
+	Relay Publisher
 	// TimerEvery and ReloadEvery tune the engine (see Options).
 	TimerEvery  time.Duration
 	ReloadEvery time.Duration
@@ -89,9 +94,13 @@ func NewSystem(o SystemOptions) (*System, error) {
 		s.mqtt = m
 		states = append(states, m)
 	}
+	pubs := []Publisher{s.Feed, s.Dispatcher}
+	if o.Relay != nil {
+		pubs = append(pubs, o.Relay)
+	}
 	s.Engine = New(Options{
 		Board: o.Board, Store: o.Store, Logger: o.Logger.With("component", "alerts"), Config: o.Rules,
-		Publishers: []Publisher{s.Feed, s.Dispatcher}, States: states,
+		Publishers: pubs, States: states, Owns: o.Owns,
 		TimerEvery: o.TimerEvery, ReloadEvery: o.ReloadEvery,
 	})
 	switch {
@@ -101,6 +110,14 @@ func NewSystem(o SystemOptions) (*System, error) {
 		o.Logger.Info("alert escalation needs mail: set MICBOARD_SMTP_URL to send unacknowledged critical alerts to the escalation contacts")
 	}
 	return s, nil
+}
+
+// ApplyRemote takes an alert event another instance raised or recorded:
+// this instance's lists and browsers show it; its webhooks, mail and MQTT
+// went out once, from the instance that raised it.
+func (s *System) ApplyRemote(ev Event) {
+	s.Engine.Remote(ev)
+	s.Feed.Publish(ev)
 }
 
 // Run runs the rules and the deliveries until ctx ends, then waits for them.
