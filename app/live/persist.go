@@ -18,6 +18,10 @@ type Persister struct {
 	StateEvery time.Duration // default 1 s
 	MeterEvery time.Duration // default 5 s
 	Logger     *slog.Logger
+	// Fence, when several instances share the database, limits the writes
+	// to receivers this instance holds a lease on, checked in the same
+	// transaction (nil: one instance writes everything).
+	Fence store.Fence
 
 	names map[int64]string
 }
@@ -111,18 +115,46 @@ func (p *Persister) write(ctx context.Context, ids []int64) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	tiles := p.Board.TilesByID(ids)
-	rows := make([]*model.Transmitter, 0, len(tiles))
+	byRx := map[int64][]*Tile{}
+	rxs := make([]int64, 0, 8)
 	for i := range tiles {
 		t := &tiles[i]
-		if p.names[t.ChannelID] != t.DeviceName {
-			if err := p.Store.Channels.SetDeviceFacts(ctx, t.ChannelID, t.DeviceName, t.FrequencyKHz); err != nil {
-				return err
+		if p.Fence != nil {
+			if _, ok := p.Fence.Fence(t.ReceiverID); !ok {
+				continue // another instance watches it and writes it
 			}
-			p.names[t.ChannelID] = t.DeviceName
 		}
-		rows = append(rows, transmitterRow(t))
+		if _, ok := byRx[t.ReceiverID]; !ok {
+			rxs = append(rxs, t.ReceiverID)
+		}
+		byRx[t.ReceiverID] = append(byRx[t.ReceiverID], t)
 	}
-	return p.Store.Transmitters.Upsert(ctx, rows...)
+	if len(rxs) == 0 {
+		return nil
+	}
+	named := map[int64]string{}
+	err := p.Store.WriteFenced(ctx, p.Fence, rxs, func(st *store.Store, rxs []int64) error {
+		rows := make([]*model.Transmitter, 0, len(tiles))
+		for _, rx := range rxs {
+			for _, t := range byRx[rx] {
+				if p.names[t.ChannelID] != t.DeviceName {
+					if err := st.Channels.SetDeviceFacts(ctx, t.ChannelID, t.DeviceName, t.FrequencyKHz); err != nil {
+						return err
+					}
+					named[t.ChannelID] = t.DeviceName
+				}
+				rows = append(rows, transmitterRow(t))
+			}
+		}
+		return st.Transmitters.Upsert(ctx, rows...)
+	})
+	if err != nil {
+		return err
+	}
+	for id, name := range named {
+		p.names[id] = name
+	}
+	return nil
 }
 
 func transmitterRow(t *Tile) *model.Transmitter {

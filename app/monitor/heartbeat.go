@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"micboard/app/service"
 )
 
 // heartbeats collects the receivers that are online, so one statement every
@@ -62,7 +64,10 @@ func (m *Manager) runHeartbeats(ctx context.Context) {
 			if len(ids) == 0 {
 				continue
 			}
-			if err := m.conns.HeartbeatMany(ctx, ids); err != nil && ctx.Err() == nil {
+			err := m.writeFor(ctx, ids, func(_ *service.TimedDevices, conns *service.TimedConnections, ids []int64) error {
+				return conns.HeartbeatMany(ctx, ids)
+			})
+			if err != nil && ctx.Err() == nil {
 				m.log.Warn("heartbeat", "receivers", len(ids), "err", err)
 			}
 		}

@@ -49,6 +49,12 @@ type Options struct {
 	// Observer is told of every service call the monitor makes (status,
 	// heartbeats, registrations), like the web's (nil: nobody).
 	Observer service.Observer
+	// Leases, when several instances share the database, says which
+	// receivers this instance watches (app/cluster): only those get a
+	// supervisor, and every write for a receiver checks its lease. The
+	// board still holds every active receiver, fed by the other instances.
+	// Nil: this instance watches them all.
+	Leases store.Fence
 }
 
 // quiet is the Observer of a monitor nobody observes.
@@ -164,8 +170,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 }
 
-// Sync starts supervisors for new or changed active receivers and stops
-// those of receivers that were deactivated, deleted or moved.
+// Sync starts supervisors for new or changed active receivers this
+// instance watches and stops those of receivers that were deactivated,
+// deleted, moved or handed to another instance. The board holds every
+// active receiver, watched here or not.
 func (m *Manager) Sync(ctx context.Context) error {
 	rxs, err := m.st.Receivers.Query().Active().WithRelations().List(ctx)
 	if err != nil {
@@ -175,9 +183,14 @@ func (m *Manager) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	active := map[int64]bool{}
 	want := map[int64]target{}
 	for _, rx := range rxs {
+		active[rx.ID] = true
 		if rx.Status == model.LifecycleRetired || rx.Manufacturer == nil {
+			continue
+		}
+		if !m.watches(rx.ID) {
 			continue
 		}
 		t := target{ID: rx.ID, Vendor: rx.Manufacturer.Code, Family: string(rx.DeviceType), Host: rx.Host, Port: rx.Port}
@@ -190,19 +203,23 @@ func (m *Manager) Sync(ctx context.Context) error {
 			s.cancel()
 			<-s.done
 			delete(m.sups, id)
-			if !ok {
-				m.board.RemoveReceiver(id)
+		}
+	}
+	for _, id := range m.board.ReceiverIDs() {
+		if !active[id] {
+			m.board.RemoveReceiver(id)
+		}
+	}
+	for id := range active {
+		if _, onBoard := m.board.ChannelID(id, 1); !onBoard {
+			if err := m.board.LoadReceiver(ctx, m.st, id); err != nil {
+				m.log.Warn("monitor: load receiver onto board", "receiver", id, "err", err)
 			}
 		}
 	}
 	for id, t := range want {
 		if _, ok := m.sups[id]; ok {
 			continue
-		}
-		if _, onBoard := m.board.ChannelID(id, 1); !onBoard {
-			if err := m.board.LoadReceiver(ctx, m.st, id); err != nil {
-				m.log.Warn("monitor: load receiver onto board", "receiver", id, "err", err)
-			}
 		}
 		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		s := &supervisor{tgt: t, cancel: cancel, done: make(chan struct{})}
@@ -215,6 +232,37 @@ func (m *Manager) Sync(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// watches reports whether this instance holds the receiver's lease (every
+// receiver, without leases).
+func (m *Manager) watches(receiverID int64) bool {
+	if m.opts.Leases == nil {
+		return true
+	}
+	_, ok := m.opts.Leases.Fence(receiverID)
+	return ok
+}
+
+// writeFor runs a database write for receivers this instance watches,
+// fenced by their leases (store.WriteFenced): the write happens only for
+// those whose lease is still this instance's.
+func (m *Manager) writeFor(ctx context.Context, ids []int64, fn func(devs *service.TimedDevices, conns *service.TimedConnections, ids []int64) error) error {
+	if m.opts.Leases == nil {
+		return fn(m.devs, m.conns, ids)
+	}
+	return m.st.WriteFenced(ctx, m.opts.Leases, ids, func(tx *store.Store, ids []int64) error {
+		o := observer(m.opts.Observer)
+		return fn(service.TimeDevices(service.NewDevices(tx), o), service.TimeConnections(service.NewConnections(tx), o), ids)
+	})
+}
+
+// syncStatus records a receiver online or offline, fenced by its lease.
+func (m *Manager) syncStatus(ctx context.Context, id int64, online bool, cause string) error {
+	return m.writeFor(ctx, []int64{id}, func(devs *service.TimedDevices, _ *service.TimedConnections, _ []int64) error {
+		_, err := devs.SyncStatus(ctx, id, online, cause)
+		return err
+	})
 }
 
 // ErrNotWatching: the receiver has no supervisor (inactive or unknown) or
@@ -393,7 +441,7 @@ func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Log
 	// outage of PostgreSQL never keeps a receiver off the board.
 	recordOnline := func() {
 		sup.outage.writeMu.Lock()
-		_, err := m.devs.SyncStatus(ctx, t.ID, true, "")
+		err := m.syncStatus(ctx, t.ID, true, "")
 		sup.outage.writeMu.Unlock()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -426,7 +474,11 @@ func (m *Manager) background(ctx context.Context, sup *supervisor, log *slog.Log
 			if err != nil {
 				continue
 			}
-			if _, _, err := m.devs.UpsertFromReport(ctx, rep); err != nil {
+			err = m.writeFor(ctx, []int64{t.ID}, func(devs *service.TimedDevices, _ *service.TimedConnections, _ []int64) error {
+				_, _, err := devs.UpsertFromReport(ctx, rep)
+				return err
+			})
+			if err != nil {
 				if ctx.Err() == nil {
 					log.Warn("register receiver facts", "err", err)
 				}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"micboard/app/service"
 )
 
 // outage is what a supervisor knows of its receiver being unreachable. A
@@ -77,7 +79,7 @@ func (m *Manager) declare(ctx context.Context, sup *supervisor, log *slog.Logger
 	current := o.gen == gen
 	o.mu.Unlock()
 	if current {
-		if _, err := m.devs.SyncStatus(context.WithoutCancel(ctx), id, false, cause); err != nil {
+		if err := m.syncStatus(context.WithoutCancel(ctx), id, false, cause); err != nil {
 			log.Warn("record offline", "err", err)
 		}
 	}
@@ -105,7 +107,10 @@ func (m *Manager) flushAttempts(ctx context.Context, sup *supervisor, log *slog.
 		}
 		o.pending = 0
 		o.mu.Unlock()
-		if err := m.conns.RecordFailedAttempts(context.WithoutCancel(ctx), sup.tgt.ID, n, cause); err != nil {
+		err := m.writeFor(context.WithoutCancel(ctx), []int64{sup.tgt.ID}, func(_ *service.TimedDevices, conns *service.TimedConnections, _ []int64) error {
+			return conns.RecordFailedAttempts(context.WithoutCancel(ctx), sup.tgt.ID, n, cause)
+		})
+		if err != nil {
 			log.Warn("record failed reconnects", "tries", n, "err", err)
 		}
 	}
@@ -127,7 +132,10 @@ func (m *Manager) heardAgain(ctx context.Context, sup *supervisor, log *slog.Log
 	if n := o.pending; n > 0 {
 		o.pending = 0
 		go func() {
-			if err := m.conns.RecordReconnects(context.WithoutCancel(ctx), sup.tgt.ID, n); err != nil {
+			err := m.writeFor(context.WithoutCancel(ctx), []int64{sup.tgt.ID}, func(_ *service.TimedDevices, conns *service.TimedConnections, _ []int64) error {
+				return conns.RecordReconnects(context.WithoutCancel(ctx), sup.tgt.ID, n)
+			})
+			if err != nil {
 				log.Warn("record reconnects", "tries", n, "err", err)
 			}
 		}()
