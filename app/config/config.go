@@ -69,6 +69,11 @@ type Config struct {
 	// none.
 	AlertEscalateAfter time.Duration
 	TimeZone           *time.Location
+
+	// LeaseTTL is how long a receiver may go unwatched when the instance
+	// watching it dies; InstanceID names this instance ("": generated).
+	LeaseTTL   time.Duration
+	InstanceID string
 }
 
 // Var describes one environment variable: its name, default and help text.
@@ -105,6 +110,8 @@ var Vars = []Var{
 	{"MICBOARD_ALERT_REPEAT", "5m", "least time between two alerts of one kind on one channel (10s to 24h)"},
 	{"MICBOARD_ALERT_ESCALATE_AFTER", "10m", "a critical alert nobody acknowledges within this goes by e-mail to the first escalation contact, and as long again to each next one (1m to 24h; 0: never)"},
 	{"MICBOARD_TIME_ZONE", "Local", "IANA time zone (such as Europe/Berlin) of users' quiet hours where they set none; Local: the server's"},
+	{"MICBOARD_LEASE_TTL", "10s", "with several instances on one database: the longest a receiver goes unwatched when its instance dies, before another takes it over (3s to 5m)"},
+	{"MICBOARD_INSTANCE_ID", "", "this instance's name among several on one database, unique while it runs (empty: host name, process id and a random suffix)"},
 }
 
 // FieldError names the variable that holds a bad value.
@@ -183,6 +190,12 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	c.SessionIdle = durationIn(get, bad, "MICBOARD_SESSION_IDLE", 5*time.Minute, 720*time.Hour)
 	c.SessionMaxAge = durationIn(get, bad, "MICBOARD_SESSION_MAX_AGE", time.Hour, 8760*time.Hour)
+	c.LeaseTTL = durationIn(get, bad, "MICBOARD_LEASE_TTL", 3*time.Second, 5*time.Minute)
+	if id := get("MICBOARD_INSTANCE_ID"); len(id) > 100 || strings.TrimSpace(id) != id {
+		bad("MICBOARD_INSTANCE_ID", id, "at most 100 characters, no surrounding spaces")
+	} else {
+		c.InstanceID = id
+	}
 	if c.SessionIdle > c.SessionMaxAge && c.SessionMaxAge > 0 {
 		bad("MICBOARD_SESSION_IDLE", get("MICBOARD_SESSION_IDLE"), "must not be longer than MICBOARD_SESSION_MAX_AGE")
 	}

@@ -6,18 +6,25 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"micboard/app/alert"
 	"micboard/app/cache"
+	"micboard/app/cluster"
 	"micboard/app/config"
+	"micboard/app/db"
 	"micboard/app/live"
+	"micboard/app/model"
 	"micboard/app/monitor"
 	"micboard/app/service"
 	"micboard/app/store"
@@ -43,6 +50,8 @@ type Options struct {
 	// Alerts overrides the alerting's rules and delivery timings; where
 	// mail and MQTT go comes from Config.
 	Alerts alert.SystemOptions
+	// LeaseTTL overrides Config.LeaseTTL (tests shorten it).
+	LeaseTTL time.Duration
 }
 
 // Server is one Micboard instance.
@@ -52,6 +61,12 @@ type Server struct {
 	Web   *web.Server
 	// Alerts raises alerts on the board's changes and delivers them.
 	Alerts *alert.System
+
+	// Keeper holds this instance's receiver leases; Relay and AlertRelay
+	// carry the board's changes and alert events between instances.
+	Keeper     *cluster.Keeper
+	Relay      *cluster.Relay
+	AlertRelay *cluster.AlertRelay
 
 	opts Options
 	log  *slog.Logger
@@ -88,8 +103,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	keeper, err := newKeeper(ctx, o, st.Fresh())
+	if err != nil {
+		return nil, err
+	}
+	clog := o.Logger.With("component", "cluster")
+	relay := cluster.NewRelay(cluster.RelayOptions{Store: st.Fresh(), Board: board, Origin: keeper.ID(), Owns: keeper.Owns, Logger: clog})
+	alertRelay := cluster.NewAlertRelay(st.Fresh(), keeper.ID(), clog)
 	ao := o.Alerts
 	ao.Board, ao.Store, ao.Logger = board, st.Fresh(), o.Logger
+	ao.Owns, ao.Relay = keeper.Owns, alertRelay
 	ao.SMTPURL, ao.SMTPFrom, ao.MQTTURL = o.Config.SMTPURL, o.Config.SMTPFrom, o.Config.MQTTURL
 	if ao.Rules.Repeat == 0 {
 		ao.Rules.Repeat = o.Config.AlertRepeat
@@ -105,7 +128,34 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	w.AttachAlerts(alerts)
-	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, opts: o, log: o.Logger}, nil
+	alertRelay.Apply = alerts.ApplyRemote
+	w.AttachCluster(keeper)
+	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger}, nil
+}
+
+// newKeeper names this instance and builds its lease keeper.
+func newKeeper(ctx context.Context, o Options, st *store.Store) (*cluster.Keeper, error) {
+	host, _ := os.Hostname()
+	id := o.Config.InstanceID
+	if id == "" {
+		var b [3]byte
+		_, _ = rand.Read(b[:])
+		id = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	schema, err := db.SchemaVersion(ctx, o.DB)
+	if err != nil {
+		return nil, fmt.Errorf("read schema version: %w", err)
+	}
+	ttl := o.Config.LeaseTTL
+	if o.LeaseTTL > 0 {
+		ttl = o.LeaseTTL
+	}
+	return cluster.New(cluster.Options{
+		Store:    st,
+		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: schema, StartedAt: time.Now()},
+		TTL:      ttl,
+		Logger:   o.Logger.With("component", "leases", "instance", id),
+	}), nil
 }
 
 // Serve runs the monitor, the persister and the board clock, and serves
@@ -135,6 +185,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// /metrics beside the web's.
 		mo.Observer = s.Web.Metrics()
 	}
+	mo.Leases = s.Keeper
 	fresh := s.Store.Fresh()
 	mgr := monitor.New(fresh, s.Board, mo)
 	s.mgr.Store(mgr)
@@ -145,21 +196,76 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	persister := &live.Persister{
 		Board: s.Board, Store: fresh, Logger: s.log.With("component", "persist"),
 		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,
+		Fence: s.Keeper,
+	}
+	s.Keeper.SetStats(func() int { return s.Web.StreamStats().Open })
+	// The monitor watches what the keeper holds; receivers taken over from
+	// another instance bring their unresolved alerts with them.
+	s.Keeper.OnChange(func(ctx context.Context, held, gained map[int64]int64) {
+		if err := mgr.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("monitor: follow the receiver leases", "err", err)
+		}
+		if len(gained) > 0 {
+			s.Alerts.Engine.Adopt(ctx)
+		}
+	})
+	listener := &cluster.Listener{DB: s.opts.DB.DB, Logger: s.log.With("component", "cluster")}
+	s.Keeper.Attach(listener)
+	s.Relay.Attach(listener)
+	s.AlertRelay.Attach(listener)
+	listener.Connected = func(ctx context.Context, first bool) {
+		// What the others watch, as it is now: this board was read from
+		// the database, or missed notifications while disconnected.
+		s.Relay.AskResync(ctx)
+		s.Keeper.Wake()
 	}
 
 	var wg sync.WaitGroup
 	bg, stop := context.WithCancel(ctx)
 	defer func() { stop(); wg.Wait() }()
+	// The keeper runs on its own context: when ctx ends it stops claiming
+	// and hands the receivers over (connections closed first, then the
+	// leases released) while the web server drains.
+	keeperCtx, stopKeeper := context.WithCancel(context.WithoutCancel(ctx))
+	keeperDone := make(chan struct{})
+	go func() {
+		defer close(keeperDone)
+		s.Keeper.Run(keeperCtx)
+	}()
+	monitorDone := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(monitorDone)
+		mgr.Run(bg)
+	}()
+	handedOver := make(chan struct{})
+	go func() {
+		defer close(handedOver)
+		<-ctx.Done()
+		stopKeeper()
+		<-keeperDone
+		<-monitorDone // every receiver's connection closed first
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := s.Keeper.Handover(hctx); err != nil {
+			s.log.Warn("hand receivers over to the other instances", "err", err)
+		}
+	}()
+	defer func() { <-handedOver }()
 	for _, run := range []func(context.Context){
-		func(ctx context.Context) { mgr.Run(ctx) },
 		disc.Run,
 		persister.Run,
 		s.Board.Run,
 		s.Alerts.Run,
+		listener.Run,
+		s.Relay.Run,
+		s.AlertRelay.Run,
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(bg) }()
 	}
+	s.Keeper.SetAddr(ln.Addr().String())
 	if err := s.Web.Serve(ctx, ln); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -18,6 +19,19 @@ import (
 type healthStatus struct {
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Leases says, with several instances, whether this one holds the
+	// leases on the receivers it watches.
+	Leases *leaseHealth `json:"leases,omitempty"`
+}
+
+// leaseHealth is an instance's lease state on /readyz.
+type leaseHealth struct {
+	Instance string `json:"instance"`
+	Held     int    `json:"held"`
+	Current  bool   `json:"current"`
+	// RenewedSecondsAgo is how long ago the leases were last renewed
+	// (-1: never).
+	RenewedSecondsAgo float64 `json:"renewed_seconds_ago"`
 }
 
 // healthShow answers /healthz: 200 for as long as the process serves HTTP.
@@ -36,8 +50,12 @@ func (s *Server) readyShow(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	reason, detail := s.notReady(ctx)
+	leases := s.leaseHealth()
+	if reason == "" && leases != nil && !leases.Current {
+		reason = "receiver leases not renewed: this instance cannot be sure which receivers it watches"
+	}
 	if reason == "" {
-		return c.JSON(http.StatusOK, healthStatus{Status: "ready"})
+		return c.JSON(http.StatusOK, healthStatus{Status: "ready", Leases: leases})
 	}
 	if detail != "" {
 		s.log.WarnContext(ctx, "not ready", "reason", reason, "detail", detail)
@@ -45,7 +63,20 @@ func (s *Server) readyShow(c echo.Context) error {
 			reason += ": " + detail
 		}
 	}
-	return c.JSON(http.StatusServiceUnavailable, healthStatus{Status: "unavailable", Reason: reason})
+	return c.JSON(http.StatusServiceUnavailable, healthStatus{Status: "unavailable", Reason: reason, Leases: leases})
+}
+
+// leaseHealth reports the instance's leases (nil with no cluster attached).
+func (s *Server) leaseHealth() *leaseHealth {
+	if s.cluster == nil {
+		return nil
+	}
+	st := s.cluster.Status()
+	h := &leaseHealth{Instance: s.cluster.ID(), Held: st.Held, Current: st.Current, RenewedSecondsAgo: -1}
+	if !st.RenewedAt.IsZero() {
+		h.RenewedSecondsAgo = math.Round(time.Since(st.RenewedAt).Seconds()*10) / 10
+	}
+	return h
 }
 
 // mayReadDetail decides whether the caller may read why the server is not

@@ -117,6 +117,10 @@ type Server struct {
 
 	stopping chan struct{}
 	stopOnce sync.Once
+
+	// cluster is this instance's place among several (nil until
+	// AttachCluster): /readyz says whether it holds its leases.
+	cluster Cluster
 }
 
 // New builds the server: it indexes the static files, parses every template
