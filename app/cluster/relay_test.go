@@ -186,3 +186,84 @@ func waitTile(t *testing.T, b *live.Board, ch int64, within time.Duration, ok fu
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestReloaderShowsSettingsChangedAnywhere(t *testing.T) {
+	bdb := dbtest.New(t)
+	rxs := fleet(t, bdb, 1)
+	withChannels(t, bdb, rxs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := store.New(bdb)
+	b := live.NewBoard(live.Options{})
+	if err := b.Load(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	r := &cluster.Reloader{Store: st, Board: b}
+	l := &cluster.Listener{DB: bdb.DB}
+	r.Attach(l)
+	ready := make(chan struct{})
+	l.Connected = func(context.Context, bool) { close(ready) }
+	go l.Run(ctx)
+	go r.Run(ctx)
+	<-ready
+	ch, _ := b.ChannelID(rxs[0], 1)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := bdb.NewRaw(q, args...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An assignment stored by any instance names the performer on the tile.
+	var perf int64
+	if err := bdb.NewRaw("INSERT INTO performers (name) VALUES ('Zoe') RETURNING id").Scan(ctx, &perf); err != nil {
+		t.Fatal(err)
+	}
+	exec("INSERT INTO assignments (performer_id, channel_id) VALUES (?, ?)", perf, ch)
+	waitTile(t, b, ch, 2*time.Second, func(tl live.Tile) bool { return tl.Performer == "Zoe" && tl.Assigned })
+	// A performer renamed: the tile follows.
+	exec("UPDATE performers SET name = 'Zoë' WHERE id = ?", perf)
+	waitTile(t, b, ch, 2*time.Second, func(tl live.Tile) bool { return tl.Performer == "Zoë" })
+	// The assignment ended.
+	exec("UPDATE assignments SET active = false WHERE channel_id = ?", ch)
+	waitTile(t, b, ch, 2*time.Second, func(tl live.Tile) bool { return tl.Performer == "" && !tl.Assigned })
+	// The receiver renamed in the console.
+	exec("UPDATE receivers SET name = 'Stage left' WHERE id = ?", rxs[0])
+	waitTile(t, b, ch, 2*time.Second, func(tl live.Tile) bool { return tl.ReceiverName == "Stage left" })
+	// Deactivated: off the board.
+	exec("UPDATE receivers SET active = false WHERE id = ?", rxs[0])
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, ok := b.Tile(ch); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a deactivated receiver is still on the board")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Device-side writes notify nothing: the persister's name and status
+	// writes travel on the board channel instead.
+	n := 0
+	l2 := &cluster.Listener{DB: bdb.DB}
+	got := make(chan string, 10)
+	l2.Handle("micboard_receivers", func(_ context.Context, p string) { got <- p })
+	ready2 := make(chan struct{})
+	l2.Connected = func(context.Context, bool) { close(ready2) }
+	go l2.Run(ctx)
+	<-ready2
+	exec("UPDATE channels SET name = 'HH01 Live', frequency_khz = 500000 WHERE id = ?", ch)
+	exec("UPDATE receivers SET online = true, status = 'online', last_seen_at = now() WHERE id = ?", rxs[0])
+	timeout := time.After(300 * time.Millisecond)
+wait:
+	for {
+		select {
+		case <-got:
+			n++
+		case <-timeout:
+			break wait
+		}
+	}
+	if n != 0 {
+		t.Errorf("device-side writes sent %d receiver notifications, want none", n)
+	}
+}

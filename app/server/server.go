@@ -213,6 +213,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.Keeper.Attach(listener)
 	s.Relay.Attach(listener)
 	s.AlertRelay.Attach(listener)
+	// Settings changed in the database, here or on another instance
+	// (assignments, overrides, receivers), reach this board at once.
+	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster")}
+	reloader.Attach(listener)
 	listener.Connected = func(ctx context.Context, first bool) {
 		// What the others watch, as it is now: this board was read from
 		// the database, or missed notifications while disconnected.
@@ -261,6 +265,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		listener.Run,
 		s.Relay.Run,
 		s.AlertRelay.Run,
+		reloader.Run,
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(bg) }()
