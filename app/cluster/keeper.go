@@ -108,7 +108,20 @@ func New(o Options) *Keeper {
 }
 
 // ID is this instance's id.
-func (k *Keeper) ID() string { return k.o.Instance.ID }
+func (k *Keeper) ID() string {
+	k.hooks.Lock()
+	defer k.hooks.Unlock()
+	return k.o.Instance.ID
+}
+
+// SetID names the instance, before Run: the name may depend on the port
+// it serves on, known only once it listens.
+func (k *Keeper) SetID(id string) {
+	k.hooks.Lock()
+	k.o.Instance.ID = id
+	k.hooks.Unlock()
+	k.log = k.o.Logger.With("instance", id)
+}
 
 // Every is how often leases are renewed.
 func (k *Keeper) Every() time.Duration { return k.o.TTL / 5 }
@@ -213,7 +226,9 @@ func (k *Keeper) round(ctx context.Context) {
 }
 
 func (k *Keeper) renewAndBalance(ctx context.Context) error {
+	k.hooks.Lock()
 	inst := k.o.Instance
+	k.hooks.Unlock()
 	k.mu.RLock()
 	inst.Stopping = k.stopping
 	inst.Receivers = len(k.held)

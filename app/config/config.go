@@ -111,7 +111,7 @@ var Vars = []Var{
 	{"MICBOARD_ALERT_ESCALATE_AFTER", "10m", "a critical alert nobody acknowledges within this goes by e-mail to the first escalation contact, and as long again to each next one (1m to 24h; 0: never)"},
 	{"MICBOARD_TIME_ZONE", "Local", "IANA time zone (such as Europe/Berlin) of users' quiet hours where they set none; Local: the server's"},
 	{"MICBOARD_LEASE_TTL", "10s", "with several instances on one database: the longest a receiver goes unwatched when its instance dies, before another takes it over (3s to 5m)"},
-	{"MICBOARD_INSTANCE_ID", "", "this instance's name among several on one database, unique while it runs (empty: host name, process id and a random suffix)"},
+	{"MICBOARD_INSTANCE_ID", "", "this instance's name among several on one database, unique while it runs (empty: host name and the port of MICBOARD_LISTEN, so a restarted instance takes its receivers back at once)"},
 }
 
 // FieldError names the variable that holds a bad value.

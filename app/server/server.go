@@ -108,8 +108,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	clog := o.Logger.With("component", "cluster")
-	relay := cluster.NewRelay(cluster.RelayOptions{Store: st.Fresh(), Board: board, Origin: keeper.ID(), Owns: keeper.Owns, Logger: clog})
-	alertRelay := cluster.NewAlertRelay(st.Fresh(), keeper.ID(), clog)
+	// The relays tell their own notifications apart by a name of this
+	// process alone, whatever the instance is called.
+	origin := randomName()
+	relay := cluster.NewRelay(cluster.RelayOptions{Store: st.Fresh(), Board: board, Origin: origin, Owns: keeper.Owns, Logger: clog})
+	alertRelay := cluster.NewAlertRelay(st.Fresh(), origin, clog)
 	ao := o.Alerts
 	ao.Board, ao.Store, ao.Logger = board, st.Fresh(), o.Logger
 	ao.Owns, ao.Relay = keeper.Owns, alertRelay
@@ -133,15 +136,32 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger}, nil
 }
 
+// instanceID names this instance: as configured, else its host and HTTP
+// port, which no other running instance can share and which a restarted
+// instance keeps, so it takes its own leases back at once instead of
+// waiting for them to expire. A random port gets a random name.
+func instanceID(c config.Config, host, listening string) string {
+	if c.InstanceID != "" {
+		return c.InstanceID
+	}
+	if _, port, err := net.SplitHostPort(listening); err == nil && port != "" && port != "0" {
+		return net.JoinHostPort(host, port)
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomName())
+}
+
+// randomName is six hex digits no other process is likely to draw.
+func randomName() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // newKeeper names this instance and builds its lease keeper.
 func newKeeper(ctx context.Context, o Options, st *store.Store) (*cluster.Keeper, error) {
 	host, _ := os.Hostname()
-	id := o.Config.InstanceID
-	if id == "" {
-		var b [3]byte
-		_, _ = rand.Read(b[:])
-		id = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-	}
+	// Named for now; Serve names it again from the port it listens on.
+	id := instanceID(o.Config, host, "")
 	schema, err := db.SchemaVersion(ctx, o.DB)
 	if err != nil {
 		return nil, fmt.Errorf("read schema version: %w", err)
@@ -154,7 +174,7 @@ func newKeeper(ctx context.Context, o Options, st *store.Store) (*cluster.Keeper
 		Store:    st,
 		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: schema, StartedAt: time.Now()},
 		TTL:      ttl,
-		Logger:   o.Logger.With("component", "leases", "instance", id),
+		Logger:   o.Logger.With("component", "leases"),
 	}), nil
 }
 
@@ -198,6 +218,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		StateEvery: s.opts.Persist.StateEvery, MeterEvery: s.opts.Persist.MeterEvery,
 		Fence: s.Keeper,
 	}
+	host, _ := os.Hostname()
+	s.Keeper.SetID(instanceID(s.opts.Config, host, ln.Addr().String()))
+	s.Keeper.SetAddr(ln.Addr().String())
 	s.Keeper.SetStats(func() int { return s.Web.StreamStats().Open })
 	// The monitor watches what the keeper holds; receivers taken over from
 	// another instance bring their unresolved alerts with them.
@@ -270,7 +293,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(bg) }()
 	}
-	s.Keeper.SetAddr(ln.Addr().String())
 	if err := s.Web.Serve(ctx, ln); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -38,8 +38,9 @@ func (r *Leases) Renew(ctx context.Context, inst *model.Instance, ttl time.Durat
 WITH hb AS (
     INSERT INTO instances (id, host, addr, version, schema_version, started_at, heartbeat_at, stopping, receivers, sse_clients)
     VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), addr = EXCLUDED.addr, stopping = EXCLUDED.stopping,
-        receivers = EXCLUDED.receivers, sse_clients = EXCLUDED.sse_clients
+    ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), host = EXCLUDED.host, addr = EXCLUDED.addr,
+        version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, started_at = EXCLUDED.started_at,
+        stopping = EXCLUDED.stopping, receivers = EXCLUDED.receivers, sse_clients = EXCLUDED.sse_clients
     RETURNING id
 )
 UPDATE receiver_leases AS rl SET expires_at = now() + make_interval(secs => ?)
