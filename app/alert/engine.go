@@ -156,6 +156,10 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
+// ReloadRules reads the assignments' alert flags and thresholds again at
+// once (they changed), instead of at the next slow reload.
+func (e *Engine) ReloadRules(ctx context.Context) { e.reload(ctx) }
+
 // reload reads the active assignments: which channels have whose flags
 // and thresholds. It is configuration, read on a slow clock; the rules
 // themselves run on the board's changes.

@@ -27,6 +27,9 @@ type Reloader struct {
 	// Every gathers notifications before loading (default 100 ms): a bulk
 	// change of many channels loads each receiver once.
 	Every time.Duration
+	// Loaded, when set, runs after each batch (the alert rules read the
+	// assignments' flags again).
+	Loaded func(ctx context.Context)
 
 	mu      sync.Mutex
 	pending map[int64]bool
@@ -100,6 +103,9 @@ func (r *Reloader) Run(ctx context.Context) {
 			case err != nil && ctx.Err() == nil:
 				r.Logger.Warn("cluster: load a changed receiver onto the board", "receiver", id, "err", err)
 			}
+		}
+		if r.Loaded != nil {
+			r.Loaded(ctx)
 		}
 	}
 }

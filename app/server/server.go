@@ -68,9 +68,10 @@ type Server struct {
 	Relay      *cluster.Relay
 	AlertRelay *cluster.AlertRelay
 
-	opts Options
-	log  *slog.Logger
-	mgr  atomic.Pointer[monitor.Manager]
+	opts   Options
+	log    *slog.Logger
+	mgr    atomic.Pointer[monitor.Manager]
+	origin string // this process's name on the cluster's channels
 }
 
 // Monitor returns the monitor watching the receivers while Serve runs (nil
@@ -133,7 +134,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	w.AttachAlerts(alerts)
 	alertRelay.Apply = alerts.ApplyRemote
 	w.AttachCluster(keeper)
-	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger}, nil
+	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger, origin: origin}, nil
 }
 
 // instanceID names this instance: as configured, else its host and HTTP
@@ -210,8 +211,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	mgr := monitor.New(fresh, s.Board, mo)
 	s.mgr.Store(mgr)
 	// The console stops and starts watching receivers and writes channel
-	// names through it.
-	s.Web.AttachDevices(mgr)
+	// names through it, or through the instance that watches the receiver.
+	devices := &cluster.Devices{Local: mgr, Keeper: s.Keeper, Store: fresh, Origin: s.origin, Logger: s.log.With("component", "cluster")}
+	s.Web.AttachDevices(devices)
 	disc := monitor.NewDiscoverer(fresh, monitor.DiscoveryOptions{Logger: s.log.With("component", "discovery"), Observer: s.Web.Metrics()})
 	persister := &live.Persister{
 		Board: s.Board, Store: fresh, Logger: s.log.With("component", "persist"),
@@ -238,8 +240,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.AlertRelay.Attach(listener)
 	// Settings changed in the database, here or on another instance
 	// (assignments, overrides, receivers), reach this board at once.
-	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster")}
+	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster"), Loaded: s.Alerts.Engine.ReloadRules}
 	reloader.Attach(listener)
+	devices.Attach(listener)
 	listener.Connected = func(ctx context.Context, first bool) {
 		// What the others watch, as it is now: this board was read from
 		// the database, or missed notifications while disconnected.
