@@ -98,6 +98,9 @@ var routeAccess = map[string]access{
 	RouteAdminAudit:        accessAdmin,
 	RouteAdminPerformance:  accessAdmin,
 
+	RouteAdminInstances:      accessAdmin,
+	RouteAdminInstancesTable: accessAdmin,
+
 	RouteMetrics: accessPublic, // gated by mayReadMetrics: admins, or anyone when MICBOARD_METRICS_PUBLIC=true
 
 	// Device actions are an operator's; editing the inventory an admin's.

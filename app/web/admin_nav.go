@@ -29,6 +29,7 @@ var adminSections = []adminNavItem{
 	{Label: "API tokens", Route: RouteAdminTokens},
 	{Label: "Audit log", Route: RouteAdminAudit},
 	{Label: "Performance", Route: RouteAdminPerformance},
+	{Label: "Instances", Route: RouteAdminInstances},
 }
 
 // adminNav lists the sections the user of c may open, marking current.

@@ -48,6 +48,9 @@ const (
 	RouteAdminAudit        = "admin.audit"
 	RouteAdminPerformance  = "admin.performance"
 
+	RouteAdminInstances      = "admin.instances"
+	RouteAdminInstancesTable = "admin.instances.table"
+
 	RouteMetrics = "metrics"
 
 	RouteAdminReceivers        = "admin.receivers"
@@ -206,6 +209,10 @@ func (s *Server) routes() {
 	e.POST("/admin/users/:id/password", s.adminUserPassword).Name = RouteAdminUserPassword
 	s.get("/admin/audit", s.adminAuditList).Name = RouteAdminAudit
 	s.get("/admin/performance", s.adminPerformance).Name = RouteAdminPerformance
+
+	// The instances sharing the database; the page polls its table.
+	s.get("/admin/instances", s.adminInstancesList).Name = RouteAdminInstances
+	s.get("/admin/instances/table", s.adminInstancesTableShow).Name = RouteAdminInstancesTable
 
 	// Prometheus; its gate is mayReadMetrics (metrics_show.go).
 	s.get("/metrics", s.metricsShow).Name = RouteMetrics
