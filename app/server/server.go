@@ -134,6 +134,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	w.AttachAlerts(alerts)
 	alertRelay.Apply = alerts.ApplyRemote
 	w.AttachCluster(keeper)
+	w.AttachRelayStats(relay.Stats)
 	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger, origin: origin}, nil
 }
 
@@ -223,7 +224,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	host, _ := os.Hostname()
 	s.Keeper.SetID(instanceID(s.opts.Config, host, ln.Addr().String()))
 	s.Keeper.SetAddr(ln.Addr().String())
-	s.Keeper.SetStats(func() int { return s.Web.StreamStats().Open })
+	s.Keeper.SetStats(s.Web.SSEClients)
 	// The monitor watches what the keeper holds; receivers taken over from
 	// another instance bring their unresolved alerts with them.
 	s.Keeper.OnChange(func(ctx context.Context, held, gained map[int64]int64) {
