@@ -104,10 +104,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	keeper, err := newKeeper(ctx, o, st.Fresh())
-	if err != nil {
-		return nil, err
-	}
+	keeper := newKeeper(o, st.Fresh())
 	clog := o.Logger.With("component", "cluster")
 	// The relays tell their own notifications apart by a name of this
 	// process alone, whatever the instance is called.
@@ -160,24 +157,20 @@ func randomName() string {
 }
 
 // newKeeper names this instance and builds its lease keeper.
-func newKeeper(ctx context.Context, o Options, st *store.Store) (*cluster.Keeper, error) {
+func newKeeper(o Options, st *store.Store) *cluster.Keeper {
 	host, _ := os.Hostname()
 	// Named for now; Serve names it again from the port it listens on.
 	id := instanceID(o.Config, host, "")
-	schema, err := db.SchemaVersion(ctx, o.DB)
-	if err != nil {
-		return nil, fmt.Errorf("read schema version: %w", err)
-	}
 	ttl := o.Config.LeaseTTL
 	if o.LeaseTTL > 0 {
 		ttl = o.LeaseTTL
 	}
 	return cluster.New(cluster.Options{
 		Store:    st,
-		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: schema, StartedAt: time.Now()},
+		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: db.SchemaVersion(), StartedAt: time.Now()},
 		TTL:      ttl,
 		Logger:   o.Logger.With("component", "leases"),
-	}), nil
+	})
 }
 
 // Serve runs the monitor, the persister and the board clock, and serves
