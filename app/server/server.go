@@ -234,7 +234,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.AlertRelay.Attach(listener)
 	// Settings changed in the database, here or on another instance
 	// (assignments, overrides, receivers), reach this board at once.
-	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster"), Loaded: s.Alerts.Engine.ReloadRules}
+	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster"),
+		Loaded: func(ctx context.Context) {
+			s.Alerts.Engine.ReloadRules(ctx)
+			s.Keeper.Wake() // a receiver added or switched on is claimed at once
+		}}
 	reloader.Attach(listener)
 	devices.Attach(listener)
 	listener.Connected = func(ctx context.Context, first bool) {
