@@ -201,6 +201,8 @@ var routeAccess = map[string]access{
 	RouteAPIDiscoveryFound:      accessAdmin,
 	RouteAPIDiscoveryApprove:    accessAdmin,
 	RouteAPIDiscoveryReject:     accessAdmin,
+
+	RouteAPIInstances: accessViewer,
 }
 
 // tokenlessReads are GET routes that render no form: the CSRF middleware

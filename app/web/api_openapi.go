@@ -132,6 +132,9 @@ var apiOperations = []apiOperation{
 		query: []apiParam{{"state", "string", "new, approved, rejected or duplicate"}}},
 	{route: RouteAPIDiscoveryApprove, summary: "Register a found device as a receiver", status: 200, answer: apiFoundJSON{}},
 	{route: RouteAPIDiscoveryReject, summary: "Dismiss a found device", status: 200, answer: apiFoundJSON{}},
+
+	{route: RouteAPIInstances, summary: "The instances sharing the database, newest heartbeat first: state (live, stopping, gone), receivers watched, SSE clients",
+		status: 200, answer: apiList[apiInstanceJSON]{}},
 }
 
 // apiOpenAPI answers GET /api/v1/openapi.json.

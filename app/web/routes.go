@@ -151,6 +151,8 @@ const (
 	RouteAPIDiscoveryFound      = "api.discovery.found.list"
 	RouteAPIDiscoveryApprove    = "api.discovery.found.approve"
 	RouteAPIDiscoveryReject     = "api.discovery.found.reject"
+
+	RouteAPIInstances = "api.instances.list"
 )
 
 // routes registers every route of the app; this is the one list of them.
@@ -320,6 +322,8 @@ func (s *Server) apiRoutes() {
 	s.get(v1+"/discovery/found", s.apiDiscoveryFoundList).Name = RouteAPIDiscoveryFound
 	e.POST(v1+"/discovery/found/:id/approve", s.apiDiscoveryApprove).Name = RouteAPIDiscoveryApprove
 	e.POST(v1+"/discovery/found/:id/reject", s.apiDiscoveryReject).Name = RouteAPIDiscoveryReject
+
+	s.get(v1+"/instances", s.apiInstancesList).Name = RouteAPIInstances
 }
 
 // get registers a GET route and the HEAD route that answers the same

@@ -21,7 +21,6 @@ import (
 
 	"micboard/app/alert"
 	"micboard/app/cache"
-	"micboard/app/cluster"
 	"micboard/app/config"
 	"micboard/app/live"
 	"micboard/app/metrics"
@@ -121,8 +120,7 @@ type Server struct {
 
 	// cluster is this instance's place among several (nil until
 	// AttachCluster): /readyz says whether it holds its leases.
-	cluster    Cluster
-	relayStats func() cluster.RelayStats
+	cluster Cluster
 }
 
 // New builds the server: it indexes the static files, parses every template
