@@ -20,7 +20,7 @@ CSS_IN   := static/css/input.css
 CSS_OUT  := static/css/app.css
 JS_OUT   := static/js/htmx.min.js static/js/sse.js
 
-.PHONY: help deps browser-deps assets db build migrate run test soak bench bench-fleet fuzz screenshots fmt vet clean
+.PHONY: help deps browser-deps assets db build migrate run test soak bench bench-fleet bench-cluster fuzz screenshots fmt vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -72,8 +72,9 @@ test: deps db browser-deps ## run every test against a real PostgreSQL, with the
 soak: deps db ## run the long forms of the fault campaign (junk floods, fleet outages, SIGKILL loops; several minutes)
 	MICBOARD_SOAK=1 $(GO) test -race -count=1 -timeout 30m -run 'Fault' -v ./app/monitor/ ./cmd/micboard/
 
-bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s)
+bench: deps db ## run every benchmark (a few minutes: the fleet watches 1,000 channels for 60 s), then bench-cluster
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@$(MAKE) --no-print-directory bench-cluster
 
 # fuzz: every Fuzz target of the device codecs (found by name, so a new
 # vendor's targets join by themselves), one at a time with one worker, each
@@ -99,6 +100,18 @@ bench-fleet: deps db build ## a real server watching RECEIVERS simulated receive
 		$(GO) run ./cmd/fleetbench --micboard $(BIN)/micboard --receivers $(RECEIVERS) --duration $(DURATION) \
 			--meter-rate $${run%%:*} --streams $${run#*:} || exit 1; \
 	done
+
+# bench-cluster: CLUSTER_INSTANCES `micboard serve` instances on one
+# database share CLUSTER_RECEIVERS simulated receivers metering every second,
+# with CLUSTER_STREAMS board streams on each: CPU and memory per instance,
+# update latency on the instance watching the receiver and on the others
+# (the change crossed LISTEN/NOTIFY). E.g. make bench-cluster CLUSTER_INSTANCES=3
+CLUSTER_INSTANCES ?= 2
+CLUSTER_RECEIVERS ?= 500
+CLUSTER_STREAMS   ?= 10
+bench-cluster: deps db build ## several instances on one database sharing simulated receivers at 1 s metering: CPU, memory per instance, cross-instance latency
+	$(GO) run ./cmd/fleetbench --micboard $(BIN)/micboard --instances $(CLUSTER_INSTANCES) --receivers $(CLUSTER_RECEIVERS) \
+		--meter-rate 1s --streams $(CLUSTER_STREAMS) --duration $(DURATION)
 
 screenshots: deps assets db browser-deps ## capture docs/screenshots: board, kiosk, phone and console from a simulated show, and wall displays of 12, 48 and 200 channels at 1080p and 4K
 	@mkdir -p docs/screenshots

@@ -168,9 +168,13 @@ func (d *Devices) ask(ctx context.Context, to string, c command) (reply, error) 
 	}
 }
 
-// Sync makes this instance's monitor read the receivers again; the others
-// follow within their own poll, and their boards at once (Reloader).
-func (d *Devices) Sync(ctx context.Context) error { return d.Local.Sync(ctx) }
+// Sync makes this instance's monitor read the receivers again and its
+// keeper claim a new one at once; the others follow within their own poll,
+// and their boards at once (Reloader).
+func (d *Devices) Sync(ctx context.Context) error {
+	d.Keeper.Wake()
+	return d.Local.Sync(ctx)
+}
 
 // SetChannelName writes a channel's name into its receiver, through
 // whichever instance watches it.

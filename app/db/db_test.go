@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,6 +11,7 @@ import (
 
 	"micboard/app/db"
 	"micboard/app/db/dbtest"
+	"micboard/migrations"
 )
 
 func TestMigrateEmptyThenAgain(t *testing.T) {
@@ -129,5 +131,22 @@ func TestRedactHidesPassword(t *testing.T) {
 	got := db.Redact("postgres://u:secret@h:5432/d")
 	if strings.Contains(got, "secret") {
 		t.Fatalf("password leaked: %s", got)
+	}
+}
+
+func TestSchemaVersionIsTheNewestMigration(t *testing.T) {
+	names, err := fs.Glob(migrations.FS, "*.up.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("migrations: %v %v", names, err)
+	}
+	newest := ""
+	for _, n := range names {
+		if n > newest {
+			newest = n
+		}
+	}
+	got := db.SchemaVersion()
+	if got == "" || !strings.HasPrefix(newest, got+".") {
+		t.Errorf("SchemaVersion() = %q, want the name of %s", got, newest)
 	}
 }

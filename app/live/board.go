@@ -127,6 +127,10 @@ func (b *Board) loadReceiver(rx *model.Receiver, performers map[int64]string) {
 		t, ok := b.tiles[ch.ID]
 		if !ok {
 			t = &Tile{ChannelID: ch.ID, Online: rx.Online}
+			if !rx.Online {
+				// Offline before this start: since it was last heard.
+				t.OfflineSince = rx.LastSeenAt
+			}
 			b.tiles[ch.ID] = t
 			b.history[ch.ID] = newRing(int(b.opts.HistoryWindow / b.opts.HistoryStep))
 			if tx := ch.Transmitter; tx != nil {
@@ -240,7 +244,7 @@ func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
 	// online, not only the ones this update mentions.
 	for _, id := range nums {
 		if t := b.tiles[id]; t != nil && !t.Online {
-			t.Online = true
+			t.Online, t.OfflineSince = true, nil
 			b.touch(t, now, ChangeState)
 			pubs = append(pubs, pub{id, ChangeState})
 		}
@@ -418,7 +422,11 @@ func (b *Board) SetOnline(receiverID int64, online bool) {
 	b.mu.Lock()
 	for _, id := range b.byRx[receiverID] {
 		if t := b.tiles[id]; t != nil && t.Online != online {
-			t.Online = online
+			t.Online, t.OfflineSince = online, nil
+			if !online {
+				at := now
+				t.OfflineSince = &at
+			}
 			b.touch(t, now, ChangeState)
 			ids = append(ids, id)
 		}

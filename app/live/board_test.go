@@ -208,11 +208,20 @@ func TestOfflineAndNamesAndUnknownChannels(t *testing.T) {
 	_, rx, b, clk := setup(t)
 	id, _ := b.ChannelID(rx.ID, 1)
 	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.BatteryBars = device.Some(4) }))
+	down := clk.Now()
 	b.SetOnline(rx.ID, false)
 	for _, tile := range b.Tiles() {
 		if tile.Status != model.StatusRxOffline {
 			t.Fatalf("offline receiver tile %d: %s", tile.Number, tile.Status)
 		}
+		if tile.OfflineSince == nil || !tile.OfflineSince.Equal(down) {
+			t.Fatalf("offline receiver tile %d: offline since %v, want %v", tile.Number, tile.OfflineSince, down)
+		}
+	}
+	clk.Add(time.Minute)
+	b.SetOnline(rx.ID, false) // still down: still since then
+	if tile, _ := b.Tile(id); tile.OfflineSince == nil || !tile.OfflineSince.Equal(down) {
+		t.Fatalf("offline since moved to %v", tile.OfflineSince)
 	}
 	unknown := b.Apply(rx.ID, func() device.Reading {
 		r := device.Reading{At: clk.Now()}
@@ -226,6 +235,9 @@ func TestOfflineAndNamesAndUnknownChannels(t *testing.T) {
 	tile, _ := b.Tile(id)
 	if tile.Slot != "HH07" || tile.Name != "<b>Zoë</b>" || tile.Status != model.StatusGood {
 		t.Fatalf("rename: %q %q %s", tile.Slot, tile.Name, tile.Status)
+	}
+	if tile.OfflineSince != nil {
+		t.Fatalf("a receiver heard again is still offline since %v", tile.OfflineSince)
 	}
 }
 

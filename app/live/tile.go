@@ -36,6 +36,9 @@ type Tile struct {
 	Host         string
 	LocationID   *int64
 	Online       bool
+	// OfflineSince is when the receiver stopped answering: nil while it
+	// answers, or when nobody knows (never heard).
+	OfflineSince *time.Time
 
 	FrequencyKHz *int
 	TxModel      string

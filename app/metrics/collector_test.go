@@ -82,6 +82,8 @@ func TestPrometheusFamilies(t *testing.T) {
 		Streams:     func() (int, int, uint64) { return 7, 2, 40 },
 		Channels:    func() map[string]int { return map[string]int{"good": 10, "critical": 1} },
 		Connections: func(context.Context) (map[string]int, error) { return map[string]int{"connected": 3, "error": 1}, nil },
+		Leases:      func() (int, bool) { return 12, true },
+		Relay:       func() (int64, int64, int64) { return 500, 480, 9 },
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +105,11 @@ func TestPrometheusFamilies(t *testing.T) {
 		`micboard_device_connections{state="connected"} 3`,
 		`micboard_sse_clients 7`,
 		`micboard_board_channels{status="critical"} 1`,
+		`micboard_receiver_leases_held 12`,
+		`micboard_receiver_leases_current 1`,
+		`micboard_cluster_updates_sent_total 500`,
+		`micboard_cluster_updates_received_total 480`,
+		`micboard_cluster_notifications_sent_total 9`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

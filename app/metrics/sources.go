@@ -25,6 +25,11 @@ type Sources struct {
 	// Connections counts device connections by state; it may query the
 	// database (once per scrape, under scrapeTimeout).
 	Connections func(ctx context.Context) (map[string]int, error)
+	// Leases reports the receiver leases this instance holds and whether
+	// their last renewal is current; Relay what it relayed to and from the
+	// other instances (channel updates and notifications sent).
+	Leases func() (held int, current bool)
+	Relay  func() (sent, received, payloads int64)
 }
 
 // scrapeTimeout bounds a source that reads the database during a scrape.
@@ -40,6 +45,11 @@ var (
 	descTileRenders  = prometheus.NewDesc("micboard_tile_renders_total", "Tile bodies drawn for live streams.", nil, nil)
 	descChannels     = prometheus.NewDesc("micboard_board_channels", "Channels on the live board, by status.", []string{"status"}, nil)
 	descConnections  = prometheus.NewDesc("micboard_device_connections", "Device connections, by state.", []string{"state"}, nil)
+	descLeasesHeld   = prometheus.NewDesc("micboard_receiver_leases_held", "Receivers this instance holds the lease on and watches.", nil, nil)
+	descLeasesOK     = prometheus.NewDesc("micboard_receiver_leases_current", "1 while this instance's last lease renewal is younger than a lease, 0 otherwise.", nil, nil)
+	descRelaySent    = prometheus.NewDesc("micboard_cluster_updates_sent_total", "Channel updates sent to the other instances.", nil, nil)
+	descRelayRecv    = prometheus.NewDesc("micboard_cluster_updates_received_total", "Channel updates received from the other instances.", nil, nil)
+	descRelayNotes   = prometheus.NewDesc("micboard_cluster_notifications_sent_total", "NOTIFY payloads sent with board changes.", nil, nil)
 )
 
 // Watch registers the gauges of s; call it once.
@@ -51,7 +61,8 @@ type sourceCollector Sources
 
 func (s sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheUp, descCacheOutages,
-		descSSEClients, descSSEViews, descTileRenders, descChannels, descConnections} {
+		descSSEClients, descSSEViews, descTileRenders, descChannels, descConnections,
+		descLeasesHeld, descLeasesOK, descRelaySent, descRelayRecv, descRelayNotes} {
 		ch <- d
 	}
 }
@@ -79,6 +90,21 @@ func (s sourceCollector) Collect(ch chan<- prometheus.Metric) {
 		for status, n := range s.Channels() {
 			ch <- prometheus.MustNewConstMetric(descChannels, prometheus.GaugeValue, float64(n), status)
 		}
+	}
+	if s.Leases != nil {
+		held, current := s.Leases()
+		ok := 0.0
+		if current {
+			ok = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descLeasesHeld, prometheus.GaugeValue, float64(held))
+		ch <- prometheus.MustNewConstMetric(descLeasesOK, prometheus.GaugeValue, ok)
+	}
+	if s.Relay != nil {
+		sent, recv, notes := s.Relay()
+		ch <- prometheus.MustNewConstMetric(descRelaySent, prometheus.CounterValue, float64(sent))
+		ch <- prometheus.MustNewConstMetric(descRelayRecv, prometheus.CounterValue, float64(recv))
+		ch <- prometheus.MustNewConstMetric(descRelayNotes, prometheus.CounterValue, float64(notes))
 	}
 	if s.Connections != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)

@@ -104,10 +104,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	keeper, err := newKeeper(ctx, o, st.Fresh())
-	if err != nil {
-		return nil, err
-	}
+	keeper := newKeeper(o, st.Fresh())
 	clog := o.Logger.With("component", "cluster")
 	// The relays tell their own notifications apart by a name of this
 	// process alone, whatever the instance is called.
@@ -134,6 +131,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	w.AttachAlerts(alerts)
 	alertRelay.Apply = alerts.ApplyRemote
 	w.AttachCluster(keeper)
+	w.AttachRelayStats(relay.Stats)
 	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger, origin: origin}, nil
 }
 
@@ -159,24 +157,20 @@ func randomName() string {
 }
 
 // newKeeper names this instance and builds its lease keeper.
-func newKeeper(ctx context.Context, o Options, st *store.Store) (*cluster.Keeper, error) {
+func newKeeper(o Options, st *store.Store) *cluster.Keeper {
 	host, _ := os.Hostname()
 	// Named for now; Serve names it again from the port it listens on.
 	id := instanceID(o.Config, host, "")
-	schema, err := db.SchemaVersion(ctx, o.DB)
-	if err != nil {
-		return nil, fmt.Errorf("read schema version: %w", err)
-	}
 	ttl := o.Config.LeaseTTL
 	if o.LeaseTTL > 0 {
 		ttl = o.LeaseTTL
 	}
 	return cluster.New(cluster.Options{
 		Store:    st,
-		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: schema, StartedAt: time.Now()},
+		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: db.SchemaVersion(), StartedAt: time.Now()},
 		TTL:      ttl,
 		Logger:   o.Logger.With("component", "leases"),
-	}), nil
+	})
 }
 
 // Serve runs the monitor, the persister and the board clock, and serves
@@ -223,7 +217,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	host, _ := os.Hostname()
 	s.Keeper.SetID(instanceID(s.opts.Config, host, ln.Addr().String()))
 	s.Keeper.SetAddr(ln.Addr().String())
-	s.Keeper.SetStats(func() int { return s.Web.StreamStats().Open })
+	s.Keeper.SetStats(s.Web.SSEClients)
 	// The monitor watches what the keeper holds; receivers taken over from
 	// another instance bring their unresolved alerts with them.
 	s.Keeper.OnChange(func(ctx context.Context, held, gained map[int64]int64) {
@@ -240,7 +234,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.AlertRelay.Attach(listener)
 	// Settings changed in the database, here or on another instance
 	// (assignments, overrides, receivers), reach this board at once.
-	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster"), Loaded: s.Alerts.Engine.ReloadRules}
+	reloader := &cluster.Reloader{Store: fresh, Board: s.Board, Logger: s.log.With("component", "cluster"),
+		Loaded: func(ctx context.Context) {
+			s.Alerts.Engine.ReloadRules(ctx)
+			s.Keeper.Wake() // a receiver added or switched on is claimed at once
+		}}
 	reloader.Attach(listener)
 	devices.Attach(listener)
 	listener.Connected = func(ctx context.Context, first bool) {

@@ -18,5 +18,9 @@ type Cluster interface {
 }
 
 // AttachCluster hands the web side the instance's lease keeper, for
-// /readyz and the instances page and API.
+// /readyz, /metrics and the instances page and API. Call before Serve.
 func (s *Server) AttachCluster(c Cluster) { s.cluster = c }
+
+// AttachRelayStats sets what reports the board relay's counts, for
+// /metrics. Call before Serve.
+func (s *Server) AttachRelayStats(fn func() cluster.RelayStats) { s.relayStats = fn }

@@ -20,10 +20,23 @@ func (s *Server) metricSources() metrics.Sources {
 		Cache: s.cache,
 		Streams: func() (int, int, uint64) {
 			st := s.StreamStats()
-			// The API's JSON event streams count as clients too.
-			return st.Open + s.api().events.clients(), st.Views, st.TileRenders
+			return s.SSEClients(), st.Views, st.TileRenders
 		},
 		Channels: s.channelsByStatus,
+		Leases: func() (int, bool) {
+			if s.cluster == nil {
+				return 0, false
+			}
+			st := s.cluster.Status()
+			return st.Held, st.Current
+		},
+		Relay: func() (int64, int64, int64) {
+			if s.relayStats == nil {
+				return 0, 0, 0
+			}
+			st := s.relayStats()
+			return st.Sent, st.Received, st.Payloads
+		},
 	}
 	if s.store != nil {
 		src.Connections = func(ctx context.Context) (map[string]int, error) {
@@ -39,4 +52,10 @@ func (s *Server) metricSources() metrics.Sources {
 		}
 	}
 	return src
+}
+
+// SSEClients counts the open live streams of every kind: the board's and
+// the admin tables' pages and the API's JSON event streams.
+func (s *Server) SSEClients() int {
+	return s.StreamStats().Open + s.api().events.clients()
 }

@@ -21,6 +21,7 @@ import (
 
 	"micboard/app/alert"
 	"micboard/app/cache"
+	"micboard/app/cluster"
 	"micboard/app/config"
 	"micboard/app/live"
 	"micboard/app/metrics"
@@ -120,7 +121,8 @@ type Server struct {
 
 	// cluster is this instance's place among several (nil until
 	// AttachCluster): /readyz says whether it holds its leases.
-	cluster Cluster
+	cluster    Cluster
+	relayStats func() cluster.RelayStats
 }
 
 // New builds the server: it indexes the static files, parses every template

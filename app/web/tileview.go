@@ -57,11 +57,15 @@ type tileView struct {
 	Frequency   string // "470.125"
 	TxModel     string
 	LastHeard   *time.Time
-	Muted       bool
-	Opts        tileOptions
-	DetailURL   string // the channel panel, when the tile is clickable
-	Channel     int
-	DeviceName  string
+	// OfflineSince is when an offline receiver stopped answering (nil when
+	// online or not known), and OfflineAt that moment as a clock reads it.
+	OfflineSince *time.Time
+	OfflineAt    string
+	Muted        bool
+	Opts         tileOptions
+	DetailURL    string // the channel panel, when the tile is clickable
+	Channel      int
+	DeviceName   string
 }
 
 // antennaView is one antenna's RF meter.
@@ -113,6 +117,9 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	// The badge keeps the status word; a clip is a mark of its own.
 	v.BaseStatus = string(colour)
 	v.Offline = colour == model.StatusRxOffline
+	if v.Offline && t.OfflineSince != nil {
+		v.OfflineSince, v.OfflineAt = t.OfflineSince, clockAt(*t.OfflineSince, now)
+	}
 	v.Attention = t.NeedsAttention()
 	v.Severity = t.Status.Severity()
 
@@ -386,6 +393,16 @@ func antennas(t *live.Tile) []antennaView {
 func scale(v, lo, hi float64) int {
 	p := (v - lo) / (hi - lo) * 100
 	return int(math.Round(math.Max(0, math.Min(100, p))))
+}
+
+// clockAt says when t was as a wall clock reads it: "21:14", with the date
+// once it is more than 20 hours ago.
+func clockAt(t, now time.Time) string {
+	t = t.Local()
+	if now.Sub(t) > 20*time.Hour {
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("15:04")
 }
 
 // ago says how long ago t was, the way a person on a headset says it.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ func TestTileViewFormatting(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	now := time.Now()
 	heard := now.Add(-3 * time.Minute)
+	down := time.Date(2026, 5, 1, 21, 14, 0, 0, time.Local)
 	cases := []struct {
 		name  string
 		tile  live.Tile
@@ -65,6 +67,10 @@ func TestTileViewFormatting(t *testing.T) {
 		}},
 		{"peak pulses over battery colour", live.Tile{Status: model.StatusAudioPeak, Battery: model.Battery{Bars: n(1)}, Online: true}, func(v tileView) bool { return v.Peak && v.Class == statusStyle[model.StatusCritical].Class }},
 		{"offline hides meters", live.Tile{Status: model.StatusRxOffline, RFLevelDBm: []float64{-50}, AudioDBFS: f(-10)}, func(v tileView) bool { return v.Offline && v.Antennas == nil && v.AudioPct == 0 }},
+		{"offline says since when", live.Tile{Status: model.StatusRxOffline, OfflineSince: &down}, func(v tileView) bool {
+			return v.OfflineSince == &down && v.OfflineAt == clockAt(down, now) && strings.HasSuffix(v.OfflineAt, "21:14")
+		}},
+		{"online says no since", live.Tile{Status: model.StatusGood, OfflineSince: &down, Online: true}, func(v tileView) bool { return v.OfflineSince == nil && v.OfflineAt == "" }},
 		{"diversity per antenna", live.Tile{Status: model.StatusGood, RFLevelDBm: []float64{-60, -100}, Diversity: "BX", Online: true}, func(v tileView) bool {
 			return len(v.Antennas) == 2 && v.Antennas[0].Active && !v.Antennas[1].Active && v.Antennas[0].Pct == 50 && v.Antennas[1].Pct == 0
 		}},
@@ -118,5 +124,21 @@ func TestMeterLinesDropLabelsThePageHas(t *testing.T) {
 	}
 	if q := quantise(100); q != 100 {
 		t.Errorf("quantise(100) = %d", q)
+	}
+}
+
+func TestClockAt(t *testing.T) {
+	now := time.Date(2026, 5, 2, 9, 0, 0, 0, time.Local)
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{now.Add(-3 * time.Minute), "08:57"},
+		{time.Date(2026, 5, 1, 21, 14, 0, 0, time.Local), "21:14"},
+		{time.Date(2026, 4, 30, 21, 14, 0, 0, time.Local), "Apr 30 21:14"},
+	} {
+		if got := clockAt(c.at, now); got != c.want {
+			t.Errorf("clockAt(%s) = %q, want %q", c.at, got, c.want)
+		}
 	}
 }

@@ -10,10 +10,19 @@
 // server's CPU (% of one core) and resident memory, bytes per second per
 // stream, update latency (a channel renamed on the simulator until the tile
 // arrives on a stream) and how many receivers were declared offline.
+//
+// With --instances N it starts N instances on the one database instead,
+// which share the receivers by their leases, and prints each instance's CPU
+// and memory, and the update latency both on the streams of the instance
+// watching the renamed receiver and on those of the others (the change
+// crossed PostgreSQL's LISTEN/NOTIFY):
+//
+//	fleetbench --instances 2 --receivers 500 --meter-rate 1s --streams 10
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +59,7 @@ type options struct {
 	dbURL     string
 	micboard  string
 	probes    time.Duration
+	instances int
 }
 
 func main() {
@@ -80,8 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.dbURL, "database-url", "postgres://postgres@127.0.0.1:5432/micboard_fleetbench?sslmode=disable", "database to create afresh for the run (dropped first)")
 	fs.StringVar(&o.micboard, "micboard", "bin/micboard", "the micboard binary to measure")
 	fs.DurationVar(&o.probes, "probe-every", 500*time.Millisecond, "how often a channel is renamed to time an update")
+	fs.IntVar(&o.instances, "instances", 1, "micboard serve instances sharing the receivers on the one database (streams are per instance)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.instances < 1 {
+		return fmt.Errorf("--instances %d: want at least 1", o.instances)
 	}
 	o.models = strings.Split(*models, ",")
 	for _, s := range strings.Split(*streams, ",") {
@@ -104,18 +118,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := prepareDatabase(ctx, o.dbURL, fleet); err != nil {
 		return err
 	}
-	srv, err := startServer(ctx, o, stderr)
-	if err != nil {
-		return err
+	srvs := make([]*server, 0, o.instances)
+	defer func() {
+		// Stopped together: each hands its receivers over as it stops.
+		var wg sync.WaitGroup
+		for _, s := range srvs {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.stop() }()
+		}
+		wg.Wait()
+	}()
+	for i := range o.instances {
+		srv, err := startServer(ctx, o, stderr, fmt.Sprintf("fleetbench-%d", i+1))
+		if err != nil {
+			return err
+		}
+		srvs = append(srvs, srv)
 	}
-	defer srv.stop()
-	if err := srv.waitOnline(ctx, 90*time.Second); err != nil {
-		return err
+	for _, srv := range srvs {
+		if err := srv.waitOnline(ctx, 90*time.Second); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(stdout, "fleet: %d receivers (%s), %d channels, metering every %s; server pid %d\n",
-		o.receivers, strings.Join(o.models, ","), channels(fleet), o.meterRate, srv.cmd.Process.Pid)
+	pids := make([]string, len(srvs))
+	for i, s := range srvs {
+		pids[i] = strconv.Itoa(s.cmd.Process.Pid)
+	}
+	if o.instances > 1 {
+		if err := waitSpread(ctx, srvs, o.receivers, 90*time.Second); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "fleet: %d receivers (%s), %d channels, metering every %s; %d instances on one database, pids %s\n",
+			o.receivers, strings.Join(o.models, ","), channels(fleet), o.meterRate, o.instances, strings.Join(pids, ","))
+	} else {
+		fmt.Fprintf(stdout, "fleet: %d receivers (%s), %d channels, metering every %s; server pid %d\n",
+			o.receivers, strings.Join(o.models, ","), channels(fleet), o.meterRate, srvs[0].cmd.Process.Pid)
+	}
 	for _, n := range o.streams {
-		res, err := measure(ctx, o, srv, fleet, n)
+		res, err := measure(ctx, o, srvs, fleet, n)
 		if err != nil {
 			return err
 		}
@@ -186,14 +226,15 @@ func prepareDatabase(ctx context.Context, dbURL string, fleet *sim.Fleet) error 
 	return <-errs // nil when none failed
 }
 
-// server is the micboard process under measurement.
+// server is a micboard process under measurement.
 type server struct {
+	id   string // MICBOARD_INSTANCE_ID
 	cmd  *exec.Cmd
 	base string
 	done chan struct{}
 }
 
-func startServer(ctx context.Context, o options, stderr io.Writer) (*server, error) {
+func startServer(ctx context.Context, o options, stderr io.Writer, id string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -209,12 +250,13 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (*server, err
 		"MICBOARD_LOG_LEVEL=warn",
 		"MICBOARD_MAX_STREAMS=100000",
 		"MICBOARD_MAX_CONNS_PER_CLIENT=0",
+		"MICBOARD_INSTANCE_ID="+id,
 	)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.micboard, err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, done: make(chan struct{})}
+	s := &server{id: id, cmd: cmd, base: "http://" + addr, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	return s, nil
 }
@@ -270,4 +312,66 @@ func getBody(ctx context.Context, u string) (string, error) {
 		return "", fmt.Errorf("GET %s: %s", u, res.Status)
 	}
 	return string(b), err
+}
+
+// waitSpread waits until the instances hold leases on every receiver
+// between them, each some, and the figures stay put for a few seconds: the
+// first instance up may have claimed them all and shed the excess since.
+func waitSpread(ctx context.Context, srvs []*server, receivers int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	var last, stable string
+	var since time.Time
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		held := make([]string, len(srvs))
+		sum, spread := 0, true
+		for i, s := range srvs {
+			n, err := leasesHeld(ctx, s)
+			if err != nil {
+				last = err.Error()
+				spread = false
+				break
+			}
+			held[i] = fmt.Sprintf("%s %d", s.id, n)
+			sum += n
+			spread = spread && n > 0
+		}
+		if !spread || sum != receivers {
+			last, stable = fmt.Sprintf("leases held: %s of %d", strings.Join(held, ", "), receivers), ""
+			continue
+		}
+		if now := strings.Join(held, ", "); now != stable {
+			stable, since = now, time.Now()
+			continue
+		}
+		if time.Since(since) >= 3*time.Second {
+			return nil
+		}
+	}
+	return fmt.Errorf("receivers not shared by the instances within %s: %s", within, last)
+}
+
+// leasesHeld reads how many receiver leases an instance holds from its
+// /readyz.
+func leasesHeld(ctx context.Context, s *server) (int, error) {
+	body, err := getBody(ctx, s.base+"/readyz")
+	if err != nil {
+		return 0, err
+	}
+	var h struct {
+		Leases *struct {
+			Held int `json:"held"`
+		} `json:"leases"`
+	}
+	if err := json.Unmarshal([]byte(body), &h); err != nil {
+		return 0, fmt.Errorf("%s /readyz: %w", s.id, err)
+	}
+	if h.Leases == nil {
+		return 0, fmt.Errorf("%s /readyz says nothing of leases", s.id)
+	}
+	return h.Leases.Held, nil
 }

@@ -16,32 +16,57 @@ import (
 	"sync/atomic"
 	"time"
 
+	"micboard/app/db"
 	"micboard/app/device/sim"
+	"micboard/app/store"
 )
 
-// result is one run's line.
+// result is one run's line (with several instances, a few lines).
 type result struct {
-	streams   int
-	cpu       float64 // % of one core
-	rssMB     float64
+	streams   int       // per instance
+	ids       []string  // instances
+	cpu       []float64 // % of one core, per instance
+	rssMB     []float64
+	watches   []int   // receivers each instance watches
 	perStream float64 // bytes/s
-	lat       []time.Duration
+	// lat: on the streams of the instance watching the renamed receiver;
+	// xlat: on those of the other instances.
+	lat, xlat []time.Duration
 	probes    int
 	offline   int
 }
 
 func (r result) String() string {
-	lat := "latency -"
-	if len(r.lat) > 0 {
-		lat = fmt.Sprintf("latency p50 %d ms p99 %d ms (%d of %d probes seen)",
-			pct(r.lat, 50).Milliseconds(), pct(r.lat, 99).Milliseconds(), len(r.lat), r.probes*r.streams)
-	}
 	per := "-"
 	if r.streams > 0 {
 		per = fmt.Sprintf("%.1f KB/s", r.perStream/1000)
 	}
-	return fmt.Sprintf("streams %5d  cpu %5.1f %%  rss %4.0f MB  per stream %s  %s  offline %d",
-		r.streams, r.cpu, r.rssMB, per, lat, r.offline)
+	if len(r.ids) == 1 {
+		lat := "latency -"
+		if len(r.lat) > 0 {
+			lat = fmt.Sprintf("latency p50 %d ms p99 %d ms (%d of %d probes seen)",
+				pct(r.lat, 50).Milliseconds(), pct(r.lat, 99).Milliseconds(), len(r.lat), r.probes*r.streams)
+		}
+		return fmt.Sprintf("streams %5d  cpu %5.1f %%  rss %4.0f MB  per stream %s  %s  offline %d",
+			r.streams, r.cpu[0], r.rssMB[0], per, lat, r.offline)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "streams %5d per instance  per stream %s  offline %d", r.streams, per, r.offline)
+	for i, id := range r.ids {
+		fmt.Fprintf(&b, "\n  %-14s cpu %5.1f %%  rss %4.0f MB  watches %d receivers", id, r.cpu[i], r.rssMB[i], r.watches[i])
+	}
+	if r.streams > 0 {
+		fmt.Fprintf(&b, "\n  latency on the watching instance %s; cross-instance %s (%d of %d probes seen)",
+			quantiles(r.lat), quantiles(r.xlat), len(r.lat)+len(r.xlat), r.probes*r.streams*len(r.ids))
+	}
+	return b.String()
+}
+
+func quantiles(d []time.Duration) string {
+	if len(d) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("p50 %d ms p99 %d ms", pct(d, 50).Milliseconds(), pct(d, 99).Milliseconds())
 }
 
 func pct(d []time.Duration, p int) time.Duration {
@@ -59,26 +84,38 @@ var probeSeq atomic.Int64
 
 // run state shared by the watchers and the prober.
 type bench struct {
-	mu      sync.Mutex
-	sent    map[int]time.Time
-	lat     []time.Duration
-	offline map[string]bool
-	bytes   atomic.Int64
+	mu        sync.Mutex
+	sent      map[int]probe
+	lat, xlat []time.Duration
+	offline   map[string]bool
+	bytes     atomic.Int64
 }
 
-func (b *bench) seen(k int, at time.Time) {
+// probe is one rename: when, and which instance watches the receiver.
+type probe struct {
+	at    time.Time
+	owner int
+}
+
+// seen notes probe k arriving on a stream of instance inst.
+func (b *bench) seen(k, inst int, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if t, ok := b.sent[k]; ok {
-		b.lat = append(b.lat, at.Sub(t))
+	p, ok := b.sent[k]
+	switch {
+	case !ok:
+	case p.owner == inst:
+		b.lat = append(b.lat, at.Sub(p.at))
+	default:
+		b.xlat = append(b.xlat, at.Sub(p.at))
 	}
 }
 
 var tileID = regexp.MustCompile(`id="tile-(\d+)"`)
 
-// watch reads one stream until ctx ends, counting bytes and noting probes
-// and offline tiles.
-func (b *bench) watch(ctx context.Context, client *http.Client, url string, ready chan<- error) {
+// watch reads one stream of instance inst until ctx ends, counting bytes
+// and noting probes and offline tiles.
+func (b *bench) watch(ctx context.Context, client *http.Client, url string, inst int, ready chan<- error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	res, err := client.Do(req)
@@ -109,7 +146,7 @@ func (b *bench) watch(ctx context.Context, client *http.Client, url string, read
 				k, _ := strconv.Atoi(string(m[1]))
 				if !seen[k] {
 					seen[k] = true
-					b.seen(k, now)
+					b.seen(k, inst, now)
 					if os.Getenv("FB_DEBUG") != "" {
 						fmt.Fprintln(os.Stderr, "seen", k, now.Format("05.000"))
 					}
@@ -126,23 +163,27 @@ func (b *bench) watch(ctx context.Context, client *http.Client, url string, read
 	}
 }
 
-// measure opens n streams, lets them settle, then measures the server for
-// the run's duration while a prober renames channels on the simulator.
-func measure(ctx context.Context, o options, srv *server, fleet *sim.Fleet, n int) (result, error) {
+// measure opens n streams on every instance, lets them settle, then
+// measures the servers for the run's duration while a prober renames
+// channels on the simulator.
+func measure(ctx context.Context, o options, srvs []*server, fleet *sim.Fleet, n int) (result, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	b := &bench{sent: map[int]time.Time{}, offline: map[string]bool{}}
+	b := &bench{sent: map[int]probe{}, offline: map[string]bool{}}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n + 1, DisableCompression: true}}
-	ready := make(chan error, n)
+	all := n * len(srvs)
+	ready := make(chan error, all)
 	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); b.watch(rctx, client, srv.base+"/board/events", ready) }()
-		if i%100 == 99 {
-			time.Sleep(50 * time.Millisecond) // browsers arrive, they do not all connect in one instant
+	for inst, srv := range srvs {
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); b.watch(rctx, client, srv.base+"/board/events", inst, ready) }()
+			if i%100 == 99 {
+				time.Sleep(50 * time.Millisecond) // browsers arrive, they do not all connect in one instant
+			}
 		}
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < all; i++ {
 		if err := <-ready; err != nil {
 			cancel()
 			wg.Wait()
@@ -155,9 +196,28 @@ func measure(ctx context.Context, o options, srv *server, fleet *sim.Fleet, n in
 		return result{}, ctx.Err()
 	}
 
-	cpu0, err := procCPU(srv.cmd.Process.Pid)
-	if err != nil {
-		return result{}, err
+	// Who watches each receiver, so a probe's latency is told apart by
+	// whether the change crossed to another instance.
+	owners := map[int]int{} // port → index in srvs
+	if len(srvs) > 1 {
+		var err error
+		if owners, err = leaseOwners(ctx, o.dbURL, srvs); err != nil {
+			return result{}, err
+		}
+	}
+	watches := make([]int, len(srvs))
+	for _, i := range owners {
+		watches[i]++
+	}
+	if len(srvs) == 1 {
+		watches[0] = o.receivers
+	}
+	cpu0 := make([]time.Duration, len(srvs))
+	for i, srv := range srvs {
+		var err error
+		if cpu0[i], err = procCPU(srv.cmd.Process.Pid); err != nil {
+			return result{}, err
+		}
 	}
 	bytes0, start := b.bytes.Load(), time.Now()
 	rxs := fleet.Receivers()
@@ -179,8 +239,12 @@ func measure(ctx context.Context, o options, srv *server, fleet *sim.Fleet, n in
 			time.Sleep(time.Duration(rand.Int64N(int64(o.probes / 2))))
 			k := int(probeSeq.Add(1))
 			rx := rxs[k%len(rxs)]
+			owner, ok := owners[rx.Port()]
+			if !ok && len(srvs) > 1 {
+				continue // between owners: its latency would say nothing
+			}
 			b.mu.Lock()
-			b.sent[k] = time.Now()
+			b.sent[k] = probe{at: time.Now(), owner: owner}
 			if os.Getenv("FB_DEBUG") != "" {
 				fmt.Fprintln(os.Stderr, "sent", k, time.Now().Format("05.000"))
 			}
@@ -195,40 +259,73 @@ func measure(ctx context.Context, o options, srv *server, fleet *sim.Fleet, n in
 	case <-ctx.Done():
 		return result{}, ctx.Err()
 	}
-	cpu1, err := procCPU(srv.cmd.Process.Pid)
-	if err != nil {
-		return result{}, err
-	}
+	r := result{streams: n, watches: watches}
 	elapsed := time.Since(start)
-	bytes1 := b.bytes.Load()
-	rss, err := procRSS(srv.cmd.Process.Pid)
-	if err != nil {
-		return result{}, err
+	for i, srv := range srvs {
+		cpu1, err := procCPU(srv.cmd.Process.Pid)
+		if err != nil {
+			return result{}, err
+		}
+		rss, err := procRSS(srv.cmd.Process.Pid)
+		if err != nil {
+			return result{}, err
+		}
+		r.ids = append(r.ids, srv.id)
+		r.cpu = append(r.cpu, (cpu1-cpu0[i]).Seconds()/elapsed.Seconds()*100)
+		r.rssMB = append(r.rssMB, float64(rss)/1e6)
 	}
+	bytes1 := b.bytes.Load()
 	close(stopProbes)
 	<-proberDone
 	time.Sleep(time.Second) // the last probes arrive
 	cancel()
 	wg.Wait()
 
-	grid, err := getBody(ctx, srv.base+"/board/grid")
-	if err != nil {
-		return result{}, err
+	off := 0
+	for _, srv := range srvs {
+		grid, err := getBody(ctx, srv.base+"/board/grid")
+		if err != nil {
+			return result{}, err
+		}
+		off = max(off, strings.Count(grid, `data-status="RX_OFFLINE"`))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	off := len(b.offline)
-	if now := strings.Count(grid, `data-status="RX_OFFLINE"`); now > off {
-		off = now
-	}
-	r := result{
-		streams: n, cpu: (cpu1 - cpu0).Seconds() / elapsed.Seconds() * 100, rssMB: float64(rss) / 1e6,
-		lat: b.lat, probes: probes, offline: off,
-	}
-	if n > 0 {
-		r.perStream = float64(bytes1-bytes0) / elapsed.Seconds() / float64(n)
+	r.offline = max(off, len(b.offline))
+	r.lat, r.xlat, r.probes = b.lat, b.xlat, probes
+	if all > 0 {
+		r.perStream = float64(bytes1-bytes0) / elapsed.Seconds() / float64(all)
 	}
 	return r, nil
+}
+
+// leaseOwners maps each receiver's port to the instance holding its lease.
+func leaseOwners(ctx context.Context, dbURL string, srvs []*server) (map[int]int, error) {
+	bdb, err := db.Open(ctx, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	defer bdb.Close()
+	st := store.New(bdb)
+	leases, err := st.Leases.Owners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rxs, err := st.Receivers.Query().Active().List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list receivers: %w", err)
+	}
+	index := map[string]int{}
+	for i, s := range srvs {
+		index[s.id] = i
+	}
+	out := map[int]int{}
+	for _, rx := range rxs {
+		if i, ok := index[leases[rx.ID]]; ok {
+			out[rx.Port] = i
+		}
+	}
+	return out, nil
 }
 
 // clockTick is USER_HZ, the unit of /proc/PID/stat's CPU times on Linux.

@@ -245,11 +245,24 @@
     if (s < 86400) return Math.floor(s / 3600) + ' h ago';
     return new Date(then).toLocaleString();
   }
+  // "offline since 21:14" reads this browser's clock (the server wrote its
+  // own), with the date once it is more than 20 hours ago.
+  function clockAt(then) {
+    var d = new Date(then);
+    var hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    if (Date.now() - then <= 20 * 3600 * 1000) return hm;
+    return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + hm;
+  }
   function refreshTimes() {
     var els = document.querySelectorAll('time[data-ago]');
     for (var i = 0; i < els.length; i++) {
       var t = Date.parse(els[i].getAttribute('datetime'));
       if (!isNaN(t)) els[i].textContent = ago(t);
+    }
+    var since = document.querySelectorAll('time[data-since]');
+    for (var j = 0; j < since.length; j++) {
+      var s = Date.parse(since[j].getAttribute('datetime'));
+      if (!isNaN(s) && since[j].textContent !== clockAt(s)) since[j].textContent = clockAt(s);
     }
     var clock = document.querySelector('[data-clock]');
     if (clock) clock.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });

@@ -121,14 +121,21 @@ func TestBatteryDrainTurnsTileCritical(t *testing.T) {
 }
 
 // TestReceiverDropAndRestore: a receiver that drops off the network turns
-// its tiles RX_OFFLINE in the open page, and back when it returns.
+// its tiles RX_OFFLINE in the open page and on a wall, saying since when,
+// and back when it returns.
 func TestReceiverDropAndRestore(t *testing.T) {
 	browser := newBrowser(t, 1600, 1000)
-	s := newStack(t, testModels, 13, nil)
+	var token string
+	s := newStack(t, testModels, 13, func(ctx context.Context, s *stack) {
+		token = newKiosk(ctx, t, s, "Monitor world")
+	})
 	s.waitOnline()
 	p := openTab(t, browser, false)
 	p.open(s.url("/"))
 	p.waitConn("live")
+	wall := openTab(t, browser, true)
+	wall.open(s.url("/kiosk/" + token))
+	wall.waitConn("live")
 	ulxd := make([]int64, 0, 4)
 	for n := 1; n <= 4; n++ {
 		id := s.channelID(rxULXD, n)
@@ -137,11 +144,25 @@ func TestReceiverDropAndRestore(t *testing.T) {
 	}
 	p.setMarker()
 
+	dropped := time.Now().Add(-time.Second).Truncate(time.Second)
 	s.Rx[rxULXD].Drop(0)
+	since := regexp.MustCompile(`^offline since \d\d:\d\d$`)
 	for _, id := range ulxd {
-		p.waitStatus(id, string(model.StatusRxOffline))
-		if got := p.tile(id); got.Badge != "RX offline" {
-			t.Errorf("offline tile %d badge %q, want RX offline", id, got.Badge)
+		for _, tab := range []*tab{p, wall} {
+			tab.waitStatus(id, string(model.StatusRxOffline))
+			if got := tab.tile(id); got.Badge != "RX offline" {
+				t.Errorf("offline tile %d badge %q, want RX offline", id, got.Badge)
+			}
+			got := eval[[]string](tab, fmt.Sprintf(`(() => { const e = document.querySelector(%s);
+			  return e ? [e.textContent.trim().replace(/\s+/g, ' '), e.querySelector('time').getAttribute('datetime'), String(e.getBoundingClientRect().height)] : []; })()`,
+				jsString(tileSel(id)+" .tile-since")))
+			if len(got) != 3 || !since.MatchString(got[0]) || got[2] == "0" {
+				t.Errorf("offline tile %d says %q, want \"offline since hh:mm\", visible", id, got)
+				continue
+			}
+			if at, err := time.Parse(time.RFC3339, got[1]); err != nil || at.Before(dropped) || at.After(time.Now()) {
+				t.Errorf("offline tile %d offline since %q, want after %s", id, got[1], dropped.Format(time.RFC3339))
+			}
 		}
 	}
 	for n := 1; n <= 2; n++ {
@@ -153,6 +174,9 @@ func TestReceiverDropAndRestore(t *testing.T) {
 	must(t, s.Rx[rxULXD].Restore())
 	for _, id := range ulxd {
 		p.waitStatus(id, "!"+string(model.StatusRxOffline))
+		if n := eval[int](p, fmt.Sprintf(`document.querySelectorAll(%s).length`, jsString(tileSel(id)+" .tile-since"))); n != 0 {
+			t.Errorf("tile %d back online still says since when it was offline", id)
+		}
 	}
 	p.checkNoReload()
 	p.waitConn("live")
