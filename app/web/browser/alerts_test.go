@@ -102,6 +102,17 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 	if w := eval[float64](kiosk, `document.getElementById('alert-strip').getBoundingClientRect().width / window.innerWidth`); w < 0.95 {
 		t.Errorf("strip spans %.0f %% of the screen, want the full width", w*100)
 	}
+	// The strip grows with the screen as the tiles do.
+	for _, size := range [][2]int64{{1920, 1080}, {3840, 2160}} {
+		kiosk.do("wall viewport", chromedp.EmulateViewport(size[0], size[1]))
+		got := eval[[]float64](kiosk, `(() => { const i = document.querySelector('#alert-strip-list [data-alert-item]');
+		  return [parseFloat(getComputedStyle(i).fontSize), parseFloat(getComputedStyle(i.querySelector('.alert-badge')).fontSize), window.innerHeight]; })()`)
+		if got[0] < 0.034*got[2] || got[1] < 0.018*got[2] {
+			t.Errorf("at %dx%d the strip's text is %.0f px and its badge %.0f px, want 3.4 %% and 1.8 %% of the %.0f px height",
+				size[0], size[1], got[0], got[1], got[2])
+		}
+	}
+	kiosk.do("wall viewport back", chromedp.EmulateViewport(1600, 1000))
 	phone.waitFor("the alert on the phone",
 		`document.querySelector('#alert-strip-list [data-alert-item]')?.textContent.includes('battery critical')`,
 		`document.body.innerText`, liveTimeout)
