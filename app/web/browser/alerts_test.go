@@ -92,6 +92,17 @@ func TestAlertToastStripAndPhone(t *testing.T) {
 	if got := eval[string](board, `document.getElementById('alert-toasts').getAttribute('aria-live')`); got != "polite" {
 		t.Errorf("toasts aria-live = %q, want polite", got)
 	}
+	// The toast takes its own room on the screen, in the page's flow (so
+	// no tile scrolls beneath it either): no tile lies beneath it.
+	if pos := eval[string](board, `getComputedStyle(document.getElementById('alert-toasts')).position`); pos != "static" && pos != "relative" {
+		t.Errorf("the toasts are positioned %s: tiles pass beneath them", pos)
+	}
+	if got := eval[[]string](board, `(() => { const a = document.querySelector('#alert-toasts [data-alert-toast]').getBoundingClientRect();
+	  const hidden = [...document.querySelectorAll('#grid > .tile')].filter(t => { const b = t.getBoundingClientRect();
+	    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }).map(t => t.id);
+	  return a.height > 0 && a.bottom <= window.innerHeight ? hidden : ['the toast is not on the screen']; })()`); len(got) != 0 {
+		t.Errorf("the alert toast hides %q", got)
+	}
 
 	kiosk.waitFor("the critical strip on the kiosk",
 		`!document.getElementById('alert-strip').hidden && document.querySelector('#alert-strip-list [data-alert-item]')?.textContent.includes('battery critical')`,
