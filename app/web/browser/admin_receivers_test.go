@@ -63,6 +63,28 @@ func (p *tab) clickRow(id int64, shift bool) {
 	p.do(fmt.Sprintf("click row %d", id), chromedp.MouseClickXY(at[0], at[1], opts...))
 }
 
+// choose sets the control sel finds to value (none when sel is "") and
+// clicks the button, in one script on fresh queries, once both are on the
+// loaded page: the table's live updates may replace elements between a
+// look-up and an action, which a node looked up first and used afterwards
+// would not survive.
+func (p *tab) choose(what, sel, value, button string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`(() => {
+	  if (document.readyState === 'loading') return false;
+	  const b = document.querySelector(%[1]s);
+	  const s = %[2]s ? document.querySelector(%[2]s) : null;
+	  if (!b || (%[2]s && !s)) return false;
+	  if (s) {
+	    s.value = %[3]s;
+	    if (s.value !== %[3]s) return false;
+	  }
+	  b.click();
+	  return true;
+	})()`, jsString(button), jsString(sel), jsString(value))
+	p.waitFor(what, js, `document.body?.innerHTML.slice(0, 300) ?? 'no body'`, stepTimeout)
+}
+
 // TestReceiversTableBulkAndLive: an operator logs in, filters the
 // receivers by vendor, ticks three rows with a click and a shift-click,
 // marks them inactive (confirming the count) and sees those rows change in
@@ -75,10 +97,7 @@ func TestReceiversTableBulkAndLive(t *testing.T) {
 	p := openTab(t, browser, true)
 	p.logInTo(s, "/admin/receivers")
 
-	p.do("filter by vendor",
-		chromedp.SetValue(chromedp.CSS(`#f-vendor`), "shure"),
-		chromedp.Click(chromedp.CSS(`form[data-filter] button[type=submit]`)),
-	)
+	p.choose("filter by vendor", `#f-vendor`, "shure", `form[data-filter] button[type=submit]`)
 	p.waitFor("the Shure receivers", `location.search.includes('vendor=shure') && document.querySelectorAll('tr[data-rx]').length === 4`,
 		`document.querySelector('[data-receivers]')?.innerText`, stepTimeout)
 	p.waitFor("every row online", `[...document.querySelectorAll('tr[data-rx]')].every(r => r.dataset.up === 'online')`,
@@ -93,11 +112,10 @@ func TestReceiversTableBulkAndLive(t *testing.T) {
 	}
 	p.waitFor("the count", `document.querySelector('[data-picked]').textContent === '3 ticked'`, `document.querySelector('[data-picked]').textContent`, stepTimeout)
 
-	p.do("mark inactive", chromedp.SetValue(chromedp.CSS(`#bulk-action`), "mark_inactive"),
-		chromedp.Click(chromedp.CSS(`form[data-bulk] button[type=submit]`)))
+	p.choose("mark inactive", `#bulk-action`, "mark_inactive", `form[data-bulk] button[type=submit]`)
 	p.waitFor("the question", `document.querySelector('[data-confirm]')?.innerText.includes('Mark 3 receivers inactive?')`,
 		`document.querySelector('#bulk-panel')?.innerText`, stepTimeout)
-	p.do("confirm", chromedp.Click(chromedp.CSS(`[data-confirm-yes]`)))
+	p.choose("confirm", "", "", `[data-confirm-yes]`)
 	p.waitFor("the summary", `document.querySelector('[data-changed]')?.dataset.changed === '3'`,
 		`document.querySelector('#bulk-panel')?.innerText`, stepTimeout)
 	want := fmt.Sprintf(`[%d,%d,%d].every(id => document.getElementById('rx-row-' + id)?.dataset.active === 'false')`, ids[0], ids[1], ids[2])
