@@ -58,6 +58,8 @@ type Keeper struct {
 	renewedAt time.Time       // last successful renewal (this process's clock)
 	lastErr   error
 	stopping  bool
+	peers     int // live instances at the last round, this one included
+	rounds    int
 
 	wake chan struct{}
 
@@ -171,6 +173,14 @@ func (k *Keeper) Status() Status {
 	}
 }
 
+// Alone reports that no other live instance was seen at the last round:
+// there is nobody to relay the board to.
+func (k *Keeper) Alone() bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.peers <= 1
+}
+
 // Wake runs a round at once (a peer released receivers or started).
 func (k *Keeper) Wake() {
 	select {
@@ -204,6 +214,13 @@ func (k *Keeper) Run(ctx context.Context) {
 		k.round(ctx)
 	}
 }
+
+// An instance silent for instanceGone leaves the instances list; the
+// list is pruned every pruneEvery rounds. Until then it shows as gone.
+const (
+	instanceGone = time.Hour
+	pruneEvery   = 30
+)
 
 // roundTimeout bounds one round's statements: a hanging database must not
 // stop the next round from trying.
@@ -262,11 +279,19 @@ func (k *Keeper) renewAndBalance(ctx context.Context) error {
 		k.set(ctx, held, now)
 		return nil
 	}
+	if k.rounds++; k.rounds%pruneEvery == 1 {
+		if _, err := k.o.Store.Instances.Prune(ctx, instanceGone); err != nil {
+			return err
+		}
+	}
 	rxs, peers, err := leases.Share(ctx, k.leaseFor())
 	if err != nil {
 		k.set(ctx, held, now)
 		return err
 	}
+	k.mu.Lock()
+	k.peers = peers
+	k.mu.Unlock()
 	share := fairShare(rxs, max(peers, 1))
 	var released []int64
 	switch {
@@ -351,10 +376,12 @@ func (k *Keeper) Handover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hand over %d receivers: %w", n, err)
 	}
-	k.notify(ctx, "released "+k.ID())
+	// Gone from the list before the others wake, so their share counts
+	// this instance out at once.
 	if err := k.o.Store.Instances.Remove(ctx, k.ID()); err != nil {
 		return fmt.Errorf("hand over: %w", err)
 	}
+	k.notify(ctx, "released "+k.ID())
 	k.log.Info("receivers handed over to the other instances", "released", released)
 	return nil
 }

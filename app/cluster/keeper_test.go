@@ -243,3 +243,38 @@ func keys(m map[int64]int64) []int64 {
 	}
 	return out
 }
+
+func TestReleasedLeasesAreNotRenewedButLapsedOnesAre(t *testing.T) {
+	bdb := dbtest.New(t)
+	st := store.New(bdb)
+	rxs := fleet(t, bdb, 3)
+	ctx := context.Background()
+	inst := &model.Instance{ID: "a", Host: "test"}
+	claimed, err := st.Leases.Claim(ctx, "a", time.Minute, 3)
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	if _, err := st.Leases.Release(ctx, "a", rxs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// One lapsed while the database was away: its owner takes it back.
+	if _, err := bdb.NewRaw("UPDATE receiver_leases SET expires_at = now() - interval '1 minute' WHERE receiver_id = ?", rxs[1]).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, err := st.Leases.Renew(ctx, inst, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for _, h := range held {
+		got[h.ReceiverID] = true
+	}
+	if got[rxs[0]] || !got[rxs[1]] || !got[rxs[2]] {
+		t.Errorf("renewed %v; want the lapsed and the held one, not the released %d", got, rxs[0])
+	}
+	// The released one is free for another, with a higher fence.
+	other, err := st.Leases.Claim(ctx, "b", time.Minute, 3)
+	if err != nil || len(other) != 1 || other[0].ReceiverID != rxs[0] || other[0].Fence != 2 {
+		t.Errorf("b claimed %+v (%v), want only receiver %d with fence 2", other, err, rxs[0])
+	}
+}

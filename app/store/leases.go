@@ -31,7 +31,9 @@ func secs(d time.Duration) float64 { return d.Seconds() }
 // and extends every lease it still holds on a watchable receiver to ttl
 // from now. It returns those leases: one the instance thought it held and
 // that is missing was taken over, and must no longer be watched. A lease on
-// a receiver no longer watchable is left to expire.
+// a receiver no longer watchable is left to expire. A lease that merely
+// expired (the database was away) is renewed when nobody took it over
+// meanwhile; one the instance released is not.
 func (r *Leases) Renew(ctx context.Context, inst *model.Instance, ttl time.Duration) ([]Held, error) {
 	var held []Held
 	err := r.db.NewRaw(`
@@ -45,7 +47,7 @@ WITH hb AS (
 )
 UPDATE receiver_leases AS rl SET expires_at = now() + make_interval(secs => ?)
 FROM receivers AS r
-WHERE r.id = rl.receiver_id AND rl.owner = ? AND `+watchable+`
+WHERE r.id = rl.receiver_id AND rl.owner = ? AND rl.expires_at > '-infinity' AND `+watchable+`
 RETURNING rl.receiver_id, rl.fence`,
 		inst.ID, inst.Host, inst.Addr, inst.Version, inst.SchemaVersion, inst.StartedAt, inst.Stopping, inst.Receivers, inst.SSEClients,
 		secs(ttl), inst.ID).Scan(ctx, &held)
@@ -86,11 +88,13 @@ RETURNING rl.receiver_id, rl.fence`, owner, secs(ttl), owner, n).Scan(ctx, &held
 
 // Release ends owner's leases on the given receivers (all of them when ids
 // is empty) at once, so another instance may take them without waiting for
-// them to expire. The rows stay, so the next owner's fence is higher.
+// them to expire. The rows stay, so the next owner's fence is higher; their
+// expiry of -infinity tells a release from a lapse, so the owner's next
+// renewal does not take them back.
 func (r *Leases) Release(ctx context.Context, owner string, ids ...int64) (int, error) {
 	q := r.db.NewUpdate().Model((*model.ReceiverLease)(nil)).
-		Set("expires_at = now() - interval '1 millisecond'").
-		Where("owner = ?", owner).Where("expires_at > now()")
+		Set("expires_at = '-infinity'").
+		Where("owner = ?", owner).Where("expires_at > '-infinity'")
 	if len(ids) > 0 {
 		q = q.Where("receiver_id IN (?)", bun.In(ids))
 	}
