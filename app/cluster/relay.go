@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"micboard/app/live"
@@ -28,6 +29,11 @@ type RelayOptions struct {
 	// Owns reports the receivers this instance watches: only their changes
 	// are sent (the others arrived from their owners).
 	Owns func(receiverID int64) bool
+	// Alone, when set, reports that no other instance is alive: nothing is
+	// sent then, so one instance on its own pays nothing for the relay. A
+	// notification from another instance (its start asks for the full
+	// board) counts as company at once.
+	Alone func() bool
 	// Every is how often changes are sent (default 100 ms); MeterEvery the
 	// least time between two meter samples of one channel (default 250 ms:
 	// at most four a second).
@@ -44,6 +50,19 @@ type Relay struct {
 
 	resync chan struct{}
 	stats  relayStats
+	heard  atomic.Int64 // unix nanos of the last notification from another instance
+}
+
+// company is how long a notification from another instance counts as
+// proof that someone listens, whatever the keeper last counted.
+const company = 30 * time.Second
+
+// lonely reports that nobody else would read what the relay sends.
+func (r *Relay) lonely() bool {
+	if r.o.Alone == nil || !r.o.Alone() {
+		return false
+	}
+	return time.Since(time.Unix(0, r.heard.Load())) > company
 }
 
 // NewRelay returns a Relay; Run sends, Attach receives.
@@ -96,6 +115,7 @@ func (r *Relay) receive(ctx context.Context, payload string) {
 	if env.Origin == r.o.Origin {
 		return
 	}
+	r.heard.Store(time.Now().UnixNano())
 	if env.Resync {
 		select {
 		case r.resync <- struct{}{}:
@@ -138,7 +158,14 @@ func (r *Relay) Run(ctx context.Context) {
 			continue
 		case <-tk.C:
 		}
-		for id, c := range sub.Take() {
+		taken := sub.Take()
+		if r.lonely() {
+			// Nobody to tell: forget, and send the full board when someone
+			// starts (it asks for it).
+			clear(pending)
+			continue
+		}
+		for id, c := range taken {
 			pending[id] |= c
 		}
 		if full {
@@ -251,6 +278,12 @@ const notifyTimeout = 3 * time.Second
 // notify sends payloads on the board channel in one statement: they are
 // delivered in order, together.
 func (r *Relay) notify(ctx context.Context, payloads []string) error {
+	return notifyAll(ctx, r.o.Store, boardChannel, payloads)
+}
+
+// notifyAll sends payloads on a channel in one statement, bounded by
+// notifyTimeout; only placeholders are written into the SQL text.
+func notifyAll(ctx context.Context, st *store.Store, channel string, payloads []string) error {
 	if len(payloads) == 0 {
 		return nil
 	}
@@ -264,8 +297,8 @@ func (r *Relay) notify(ctx context.Context, payloads []string) error {
 			q.WriteString(", ")
 		}
 		q.WriteString("pg_notify(?, ?)")
-		args = append(args, boardChannel, p)
+		args = append(args, channel, p)
 	}
-	_, err := r.o.Store.DB().ExecContext(ctx, q.String(), args...)
+	_, err := st.DB().ExecContext(ctx, q.String(), args...)
 	return err
 }

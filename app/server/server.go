@@ -109,7 +109,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	// The relays tell their own notifications apart by a name of this
 	// process alone, whatever the instance is called.
 	origin := randomName()
-	relay := cluster.NewRelay(cluster.RelayOptions{Store: st.Fresh(), Board: board, Origin: origin, Owns: keeper.Owns, Logger: clog})
+	relay := cluster.NewRelay(cluster.RelayOptions{Store: st.Fresh(), Board: board, Origin: origin, Owns: keeper.Owns, Alone: keeper.Alone, Logger: clog})
 	alertRelay := cluster.NewAlertRelay(st.Fresh(), origin, clog)
 	ao := o.Alerts
 	ao.Board, ao.Store, ao.Logger = board, st.Fresh(), o.Logger
@@ -129,7 +129,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	w.AttachAlerts(alerts)
-	alertRelay.Apply = alerts.ApplyRemote
+	alertRelay.Apply, alertRelay.Reload = alerts.ApplyRemote, alerts.Engine.Adopt
 	w.AttachCluster(keeper)
 	w.AttachRelayStats(relay.Stats)
 	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger, origin: origin}, nil

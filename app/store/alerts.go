@@ -56,6 +56,11 @@ func (q *AlertQuery) ForChannels(ids ...int64) *AlertQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.channel_id IN (?)", bun.In(ids)) })
 }
 
+// WithIDs keeps the listed alerts.
+func (q *AlertQuery) WithIDs(ids ...int64) *AlertQuery {
+	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.id IN (?)", bun.In(ids)) })
+}
+
 // InState keeps alerts in one state of their lifecycle.
 func (q *AlertQuery) InState(st model.AlertState) *AlertQuery {
 	return q.where(func(s *bun.SelectQuery) *bun.SelectQuery { return s.Where("al.state = ?", st) })
