@@ -23,13 +23,18 @@ type instance struct {
 
 func startRelay(t *testing.T, bdb *bun.DB, id string, owns func(int64) bool) *instance {
 	t.Helper()
+	return startRelayAlone(t, bdb, id, owns, nil)
+}
+
+func startRelayAlone(t *testing.T, bdb *bun.DB, id string, owns func(int64) bool, alone func() bool) *instance {
+	t.Helper()
 	st := store.New(bdb)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := live.NewBoard(live.Options{})
 	if err := b.Load(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	r := cluster.NewRelay(cluster.RelayOptions{Store: st, Board: b, Origin: id, Owns: owns})
+	r := cluster.NewRelay(cluster.RelayOptions{Store: st, Board: b, Origin: id, Owns: owns, Alone: alone})
 	l := &cluster.Listener{DB: bdb.DB}
 	r.Attach(l)
 	listening := make(chan struct{})
@@ -266,4 +271,28 @@ wait:
 	if n != 0 {
 		t.Errorf("device-side writes sent %d receiver notifications, want none", n)
 	}
+}
+
+func TestRelayAloneSendsNothingUntilAnotherInstanceAsks(t *testing.T) {
+	bdb := dbtest.New(t)
+	rxs := fleet(t, bdb, 1)
+	withChannels(t, bdb, rxs)
+	alone := func() bool { return true } // the keeper has seen no other instance
+	a := startRelayAlone(t, bdb, "a", func(int64) bool { return true }, alone)
+	for i := range 10 {
+		a.board.Apply(rxs[0], device.Reading{Channels: map[int]*device.ChannelReading{
+			1: {Name: device.Some("HH01 Solo"), AudioLevelDBFS: device.Some(-30 + float64(i))},
+		}})
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := a.relay.Stats().Sent; n != 0 {
+		t.Errorf("an instance on its own relayed %d updates, want none", n)
+	}
+	// Another starts: its request for the board is company enough.
+	b := startRelay(t, bdb, "b", func(int64) bool { return false })
+	ch, _ := b.board.ChannelID(rxs[0], 1)
+	waitTile(t, b.board, ch, 2*time.Second, func(tl live.Tile) bool { return tl.Name == "Solo" })
+	a.board.Apply(rxs[0], device.Reading{Channels: map[int]*device.ChannelReading{1: {BatteryBars: device.Some(2)}}})
+	waitTile(t, b.board, ch, time.Second, func(tl live.Tile) bool { return tl.Battery.Bars != nil && *tl.Battery.Bars == 2 })
 }
