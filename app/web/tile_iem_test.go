@@ -25,6 +25,7 @@ func TestInEarTileShowsItsOwnFacts(t *testing.T) {
 	muted, live1 := true, false
 	freq := 518250
 	now := time.Now()
+	down := now.Add(-3 * time.Minute)
 	for _, tc := range []struct {
 		name string
 		tile live.Tile
@@ -38,8 +39,9 @@ func TestInEarTileShowsItsOwnFacts(t *testing.T) {
 		{"RF muted", live.Tile{ChannelID: 8, Number: 2, ReceiverName: "IEM Rack", DeviceType: model.TypeP10T, Online: true,
 			Status: model.StatusGood, RFMuted: &muted},
 			[]string{"RF MUTED", "inputs not heard yet"}, nil},
-		{"offline", live.Tile{ChannelID: 9, Number: 1, ReceiverName: "IEM Rack", DeviceType: model.TypeP10T, Status: model.StatusRxOffline},
-			[]string{`data-status="RX_OFFLINE"`, "RF —", "bg-offline"}, []string{"meter\""}},
+		{"offline", live.Tile{ChannelID: 9, Number: 1, ReceiverName: "IEM Rack", DeviceType: model.TypeP10T, Status: model.StatusRxOffline, OfflineSince: &down},
+			[]string{`data-status="RX_OFFLINE"`, "RF —", "bg-offline", "offline since <time datetime=\"" + down.UTC().Format(time.RFC3339) + "\" data-since>" + clockAt(down, now) + "</time>"},
+			[]string{"meter\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tileOptions{ShowRF: true, ShowAudio: true}

@@ -57,15 +57,16 @@ type tileView struct {
 	Frequency   string // "470.125"
 	TxModel     string
 	LastHeard   *time.Time
-	// OfflineSince is when an offline receiver stopped answering (nil when
-	// online or not known), and OfflineAt that moment as a clock reads it.
-	OfflineSince *time.Time
-	OfflineAt    string
-	Muted        bool
-	Opts         tileOptions
-	DetailURL    string // the channel panel, when the tile is clickable
-	Channel      int
-	DeviceName   string
+	// OfflineAt is when an offline receiver stopped answering, as a clock
+	// reads it ("21:14"; "" when online or not known), OfflineISO the same
+	// moment in RFC 3339 for the page to show on its own clock.
+	OfflineAt  string
+	OfflineISO string
+	Muted      bool
+	Opts       tileOptions
+	DetailURL  string // the channel panel, when the tile is clickable
+	Channel    int
+	DeviceName string
 }
 
 // antennaView is one antenna's RF meter.
@@ -118,7 +119,7 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	v.BaseStatus = string(colour)
 	v.Offline = colour == model.StatusRxOffline
 	if v.Offline && t.OfflineSince != nil {
-		v.OfflineSince, v.OfflineAt = t.OfflineSince, clockAt(*t.OfflineSince, now)
+		v.OfflineAt, v.OfflineISO = clockAt(*t.OfflineSince, now), t.OfflineSince.UTC().Format(time.RFC3339)
 	}
 	v.Attention = t.NeedsAttention()
 	v.Severity = t.Status.Severity()

@@ -68,9 +68,9 @@ func TestTileViewFormatting(t *testing.T) {
 		{"peak pulses over battery colour", live.Tile{Status: model.StatusAudioPeak, Battery: model.Battery{Bars: n(1)}, Online: true}, func(v tileView) bool { return v.Peak && v.Class == statusStyle[model.StatusCritical].Class }},
 		{"offline hides meters", live.Tile{Status: model.StatusRxOffline, RFLevelDBm: []float64{-50}, AudioDBFS: f(-10)}, func(v tileView) bool { return v.Offline && v.Antennas == nil && v.AudioPct == 0 }},
 		{"offline says since when", live.Tile{Status: model.StatusRxOffline, OfflineSince: &down}, func(v tileView) bool {
-			return v.OfflineSince == &down && v.OfflineAt == clockAt(down, now) && strings.HasSuffix(v.OfflineAt, "21:14")
+			return v.OfflineAt == clockAt(down, now) && strings.HasSuffix(v.OfflineAt, "21:14") && v.OfflineISO == down.UTC().Format(time.RFC3339)
 		}},
-		{"online says no since", live.Tile{Status: model.StatusGood, OfflineSince: &down, Online: true}, func(v tileView) bool { return v.OfflineSince == nil && v.OfflineAt == "" }},
+		{"online says no since", live.Tile{Status: model.StatusGood, OfflineSince: &down, Online: true}, func(v tileView) bool { return v.OfflineAt == "" && v.OfflineISO == "" }},
 		{"diversity per antenna", live.Tile{Status: model.StatusGood, RFLevelDBm: []float64{-60, -100}, Diversity: "BX", Online: true}, func(v tileView) bool {
 			return len(v.Antennas) == 2 && v.Antennas[0].Active && !v.Antennas[1].Active && v.Antennas[0].Pct == 50 && v.Antennas[1].Pct == 0
 		}},
