@@ -96,6 +96,15 @@ func TestRelayCarriesStateAndThrottledMeters(t *testing.T) {
 		t.Errorf("A's own tile changed to %q", tl.Name)
 	}
 
+	// A receiver going offline on A is offline on B, since the same moment.
+	a.board.SetOnline(rxs[0], false)
+	down, _ := a.board.Tile(ch)
+	waitTile(t, b.board, ch, time.Second, func(tl live.Tile) bool {
+		return !tl.Online && tl.OfflineSince != nil && down.OfflineSince != nil && tl.OfflineSince.Equal(*down.OfflineSince)
+	})
+	a.board.SetOnline(rxs[0], true)
+	waitTile(t, b.board, ch, time.Second, func(tl live.Tile) bool { return tl.Online && tl.OfflineSince == nil })
+
 	// A change on a receiver A does not watch is never sent by A.
 	chB, _ := a.board.ChannelID(rxs[1], 1)
 	a.board.Apply(rxs[1], device.Reading{Channels: map[int]*device.ChannelReading{1: {Name: device.Some("HH01 Wrong")}}})

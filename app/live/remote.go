@@ -34,19 +34,20 @@ type Remote struct {
 	LastHeard      *time.Time `json:"lh,omitempty"`
 
 	// State: sent with every state change.
-	Online       bool   `json:"o,omitempty"`
-	ReceiverName string `json:"rn,omitempty"`
-	DeviceName   string `json:"n,omitempty"`
-	FrequencyKHz *int   `json:"f,omitempty"`
-	TxModel      string `json:"tx,omitempty"`
-	BatteryType  string `json:"bt,omitempty"`
-	Muted        bool   `json:"mu,omitempty"`
-	TxOffsetDB   *int   `json:"to,omitempty"`
-	RFPowerMW    *int   `json:"pw,omitempty"`
-	RFMuted      *bool  `json:"rm,omitempty"`
-	LastBars     *int   `json:"lb,omitempty"`
-	LastPercent  *int   `json:"lp,omitempty"`
-	LastMinutes  *int   `json:"lm,omitempty"`
+	Online       bool       `json:"o,omitempty"`
+	OfflineSince *time.Time `json:"os,omitempty"`
+	ReceiverName string     `json:"rn,omitempty"`
+	DeviceName   string     `json:"n,omitempty"`
+	FrequencyKHz *int       `json:"f,omitempty"`
+	TxModel      string     `json:"tx,omitempty"`
+	BatteryType  string     `json:"bt,omitempty"`
+	Muted        bool       `json:"mu,omitempty"`
+	TxOffsetDB   *int       `json:"to,omitempty"`
+	RFPowerMW    *int       `json:"pw,omitempty"`
+	RFMuted      *bool      `json:"rm,omitempty"`
+	LastBars     *int       `json:"lb,omitempty"`
+	LastPercent  *int       `json:"lp,omitempty"`
+	LastMinutes  *int       `json:"lm,omitempty"`
 }
 
 // RemoteOf describes a tile for the other instances; state says whether
@@ -60,7 +61,8 @@ func RemoteOf(t *Tile, state bool) Remote {
 		LastHeard: t.LastHeard,
 	}
 	if state {
-		r.Online, r.ReceiverName, r.DeviceName, r.FrequencyKHz = t.Online, t.ReceiverName, t.DeviceName, t.FrequencyKHz
+		r.Online, r.OfflineSince = t.Online, t.OfflineSince
+		r.ReceiverName, r.DeviceName, r.FrequencyKHz = t.ReceiverName, t.DeviceName, t.FrequencyKHz
 		r.TxModel, r.BatteryType, r.Muted, r.TxOffsetDB = t.TxModel, t.BatteryType, t.Muted, t.TxOffsetDB
 		r.RFPowerMW, r.RFMuted = t.RFPowerMW, t.RFMuted
 		r.LastBars, r.LastPercent, r.LastMinutes = t.LastBattery.Bars, t.LastBattery.Percent, t.LastBattery.Minutes
@@ -139,8 +141,8 @@ func applyRemote(t *Tile, r *Remote) Change {
 			c |= ChangeState
 		}
 	}
-	state(t.Online != r.Online)
-	t.Online = r.Online
+	state(t.Online != r.Online || !sameTime(t.OfflineSince, r.OfflineSince))
+	t.Online, t.OfflineSince = r.Online, r.OfflineSince
 	state(t.ReceiverName != r.ReceiverName && r.ReceiverName != "")
 	if r.ReceiverName != "" {
 		t.ReceiverName = r.ReceiverName
@@ -161,6 +163,8 @@ func applyRemote(t *Tile, r *Remote) Change {
 	t.LastBattery = model.Battery{Bars: r.LastBars, Percent: r.LastPercent, Minutes: r.LastMinutes}
 	return c
 }
+
+func sameTime(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
 
 // ReceiverIDs returns the receivers on the board.
 func (b *Board) ReceiverIDs() []int64 {
