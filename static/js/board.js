@@ -182,17 +182,20 @@
   // A tile swapped in while the grid is being fetched again would be
   // overwritten by the older grid: fetch it once more afterwards (at most
   // twice in a row, so a board that never stops changing does not loop).
-  var gridLoading = false, missed = false, refetches = 0;
+  // The grid's request is known by its XMLHttpRequest, not by the element:
+  // once the new grid has replaced the old one, afterRequest names an
+  // element without the id.
+  var gridLoading = null, missed = false, refetches = 0;
   document.addEventListener('htmx:sseMessage', function () {
     lastSeen = Date.now(); setStale(false);
     if (gridLoading) missed = true;
   });
   document.addEventListener('htmx:beforeRequest', function (e) {
-    if (e.detail && e.detail.elt && e.detail.elt.id === 'grid') { gridLoading = true; missed = false; }
+    if (e.detail && e.detail.elt && e.detail.elt.id === 'grid') { gridLoading = e.detail.xhr || true; missed = false; }
   });
   document.addEventListener('htmx:afterRequest', function (e) {
-    if (!e.detail || !e.detail.elt || e.detail.elt.id !== 'grid') return;
-    gridLoading = false;
+    if (!gridLoading || !e.detail || (e.detail.xhr || true) !== gridLoading) return;
+    gridLoading = null;
     if (!missed || refetches >= 2) { refetches = 0; return; }
     refetches++;
     setTimeout(function () {
