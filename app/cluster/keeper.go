@@ -61,7 +61,8 @@ type Keeper struct {
 	peers     int // live instances at the last round, this one included
 	rounds    int
 
-	wake chan struct{}
+	wake  chan struct{}
+	first chan struct{} // closed after the first round
 
 	hooks    sync.Mutex
 	stats    func() int
@@ -106,7 +107,7 @@ func New(o Options) *Keeper {
 	if o.Instance.StartedAt.IsZero() {
 		o.Instance.StartedAt = time.Now()
 	}
-	return &Keeper{o: o, log: o.Logger, held: map[int64]int64{}, wake: make(chan struct{}, 1)}
+	return &Keeper{o: o, log: o.Logger, held: map[int64]int64{}, wake: make(chan struct{}, 1), first: make(chan struct{})}
 }
 
 // ID is this instance's id.
@@ -181,6 +182,10 @@ func (k *Keeper) Alone() bool {
 	return k.peers <= 1
 }
 
+// Started is closed once the first round has run (claimed or failed): an
+// instance answers ready only after it, holding its share.
+func (k *Keeper) Started() <-chan struct{} { return k.first }
+
 // Wake runs a round at once (a peer released receivers or started).
 func (k *Keeper) Wake() {
 	select {
@@ -194,6 +199,7 @@ func (k *Keeper) Wake() {
 func (k *Keeper) Run(ctx context.Context) {
 	// Tell the others this instance is here, so they make room for it.
 	k.round(ctx)
+	close(k.first)
 	k.notify(ctx, "start "+k.ID())
 	tk := time.NewTicker(k.Every())
 	defer tk.Stop()

@@ -135,6 +135,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	return &Server{Board: board, Store: st, Web: w, Alerts: alerts, Keeper: keeper, Relay: relay, AlertRelay: alertRelay, opts: o, log: o.Logger, origin: origin}, nil
 }
 
+// roundWait is the longest the first lease round may delay serving pages.
+const roundWait = 3 * time.Second
+
 // instanceID names this instance: as configured, else its host and HTTP
 // port, which no other running instance can share and which a restarted
 // instance keeps, so it takes its own leases back at once instead of
@@ -293,6 +296,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(bg) }()
+	}
+	// Serve pages once the first lease round has run: /readyz then says the
+	// instance holds its share, not that it has not looked yet.
+	select {
+	case <-s.Keeper.Started():
+	case <-time.After(roundWait):
+	case <-ctx.Done():
 	}
 	if err := s.Web.Serve(ctx, ln); err != nil {
 		return fmt.Errorf("serve: %w", err)
