@@ -33,13 +33,8 @@ func TestAlertRelayCarriesABurstOnce(t *testing.T) {
 	start := func(origin string, apply func(alert.Event), reload func(context.Context)) *cluster.AlertRelay {
 		r := cluster.NewAlertRelay(st, origin, nil)
 		r.Apply, r.Reload = apply, reload
-		l := &cluster.Listener{DB: bdb.DB}
-		r.Attach(l)
-		ready := make(chan struct{})
-		l.Connected = func(context.Context, bool) { close(ready) }
-		go l.Run(ctx)
+		listen(t, ctx, bdb, r.Attach)
 		go r.Run(ctx)
-		<-ready
 		return r
 	}
 	var mu sync.Mutex

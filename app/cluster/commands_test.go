@@ -62,12 +62,7 @@ func TestDeviceCommandsGoToTheWatchingInstance(t *testing.T) {
 	defer cancel()
 	start := func(k *cluster.Keeper, origin string, local *fakeDevices) *cluster.Devices {
 		d := &cluster.Devices{Local: local, Keeper: k, Store: st, Origin: origin, Timeout: 2 * time.Second}
-		l := &cluster.Listener{DB: bdb.DB}
-		d.Attach(l)
-		ready := make(chan struct{})
-		l.Connected = func(context.Context, bool) { close(ready) }
-		go l.Run(ctx)
-		<-ready
+		listen(t, ctx, bdb, d.Attach)
 		return d
 	}
 	localA := &fakeDevices{watching: map[int64]bool{ownedByA: true}}

@@ -56,6 +56,28 @@ func startRelayAlone(t *testing.T, bdb *bun.DB, id string, owns func(int64) bool
 	return &instance{board: b, relay: r}
 }
 
+// listen runs a listener with what attach registers on it until ctx ends,
+// and returns once it listens.
+func listen(t *testing.T, ctx context.Context, bdb *bun.DB, attach func(l *cluster.Listener)) {
+	t.Helper()
+	l := &cluster.Listener{DB: bdb.DB}
+	attach(l)
+	ready := make(chan struct{})
+	l.Connected = func(context.Context, bool) {
+		select {
+		case <-ready:
+		default:
+			close(ready)
+		}
+	}
+	go l.Run(ctx)
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the listener did not connect")
+	}
+}
+
 // withChannels gives each receiver four channels.
 func withChannels(t *testing.T, bdb *bun.DB, rxs []int64) {
 	t.Helper()
@@ -213,13 +235,8 @@ func TestReloaderShowsSettingsChangedAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &cluster.Reloader{Store: st, Board: b}
-	l := &cluster.Listener{DB: bdb.DB}
-	r.Attach(l)
-	ready := make(chan struct{})
-	l.Connected = func(context.Context, bool) { close(ready) }
-	go l.Run(ctx)
+	listen(t, ctx, bdb, r.Attach)
 	go r.Run(ctx)
-	<-ready
 	ch, _ := b.ChannelID(rxs[0], 1)
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -258,13 +275,10 @@ func TestReloaderShowsSettingsChangedAnywhere(t *testing.T) {
 	// Device-side writes notify nothing: the persister's name and status
 	// writes travel on the board channel instead.
 	n := 0
-	l2 := &cluster.Listener{DB: bdb.DB}
 	got := make(chan string, 10)
-	l2.Handle("micboard_receivers", func(_ context.Context, p string) { got <- p })
-	ready2 := make(chan struct{})
-	l2.Connected = func(context.Context, bool) { close(ready2) }
-	go l2.Run(ctx)
-	<-ready2
+	listen(t, ctx, bdb, func(l *cluster.Listener) {
+		l.Handle("micboard_receivers", func(_ context.Context, p string) { got <- p })
+	})
 	exec("UPDATE channels SET name = 'HH01 Live', frequency_khz = 500000 WHERE id = ?", ch)
 	exec("UPDATE receivers SET online = true, status = 'online', last_seen_at = now() WHERE id = ?", rxs[0])
 	timeout := time.After(300 * time.Millisecond)
