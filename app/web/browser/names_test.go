@@ -125,7 +125,10 @@ func TestNamesRenderAsText(t *testing.T) {
 	p.do("close the panel", chromedp.Click(chromedp.CSS(`#detail button[data-close]`)))
 
 	s.waitBoard("receiver renamed", func() bool { tl, _ := s.srv.Board.Tile(adID); return tl.ReceiverName == rackName })
-	p.do("open the AD detail panel", chromedp.Click(chromedp.CSS(tileSel(adID))))
+	// From script on a fresh query: the rename redraws the receiver's tiles,
+	// and a tile looked up before a redraw is gone when it is clicked.
+	p.waitFor("the AD tile after the rename", `!!document.querySelector(`+jsString(tileSel(adID))+`)`, `document.getElementById('grid').outerHTML.slice(0, 300)`, stepTimeout)
+	eval[bool](p, `(document.querySelector(`+jsString(tileSel(adID))+`).click(), true)`)
 	p.waitFor("AD detail panel", `document.querySelector('#detail-title')?.textContent === `+jsString(liveName), `document.querySelector('#detail').innerHTML`, stepTimeout)
 	if got := eval[string](p, `document.querySelector('#detail p').textContent`); got != "HH93 · "+rackName+" ch 1" {
 		t.Errorf("detail subtitle %q, want receiver name as text", got)
