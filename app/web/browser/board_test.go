@@ -202,7 +202,10 @@ func TestDetailPanelAndGroupKeys(t *testing.T) {
 	id := s.channelID(rxAD, 1)
 	p.waitStatus(id, "!"+string(model.StatusRxOffline))
 	name := p.tile(id).Name
-	p.do("click a tile", chromedp.Click(chromedp.CSS(tileSel(id))))
+	// A real pointer click, retried: a receiver's first facts redraw its
+	// tiles just after it comes online, and a tile looked up before a
+	// redraw is gone when clicked.
+	p.clickFresh("click a tile", tileSel(id))
 	p.waitFor("detail panel", `document.querySelector('#detail [role=dialog]')`, `document.querySelector('#detail').innerHTML`, stepTimeout)
 	if got := eval[string](p, `document.querySelector('#detail-title').textContent`); got != name {
 		t.Errorf("detail title %q, want the tile's name %q", got, name)

@@ -164,6 +164,25 @@ func (p *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// clickFresh clicks the element sel names with the mouse, looking it up
+// again when a live swap replaced it between the look-up and the click.
+func (p *tab) clickFresh(what, sel string) {
+	p.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // open navigates to url and returns the HTTP response of the page.
 func (p *tab) open(url string) *network.Response {
 	p.t.Helper()
