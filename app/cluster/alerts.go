@@ -65,13 +65,6 @@ func NewAlertRelay(st *store.Store, origin string, log *slog.Logger) *AlertRelay
 		wake: make(chan struct{}, 1), wakeI: make(chan struct{}, 1)}
 }
 
-func poke(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
 // Publish implements alert.Publisher; it never blocks.
 func (r *AlertRelay) Publish(ev alert.Event) {
 	if ev.Alert.ID == 0 {

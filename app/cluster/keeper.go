@@ -147,13 +147,6 @@ func (k *Keeper) Owns(receiverID int64) bool {
 	return ok
 }
 
-// Held returns a copy of the leases held.
-func (k *Keeper) Held() map[int64]int64 {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return maps.Clone(k.held)
-}
-
 // Status is what /readyz and the instances page say of the leases.
 type Status struct {
 	Held      int
@@ -187,12 +180,7 @@ func (k *Keeper) Alone() bool {
 func (k *Keeper) Started() <-chan struct{} { return k.first }
 
 // Wake runs a round at once (a peer released receivers or started).
-func (k *Keeper) Wake() {
-	select {
-	case k.wake <- struct{}{}:
-	default:
-	}
-}
+func (k *Keeper) Wake() { poke(k.wake) }
 
 // Run keeps the leases until ctx ends. It does not release them: Handover
 // does, after the receivers' connections are closed.

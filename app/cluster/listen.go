@@ -11,6 +11,14 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// poke signals c without waiting: a signal already pending carries this one.
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
 // Listener holds one database connection that LISTENs on the cluster's
 // channels and hands each notification to its channel's handler. When the
 // connection drops it connects again with backoff and calls Reconnected,

@@ -69,10 +69,7 @@ func (r *Reloader) Mark(id int64) {
 	r.mu.Lock()
 	r.pending[id] = true
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	poke(r.wake)
 }
 
 // Run loads marked receivers until ctx ends.

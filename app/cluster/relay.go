@@ -117,10 +117,7 @@ func (r *Relay) receive(ctx context.Context, payload string) {
 	}
 	r.heard.Store(time.Now().UnixNano())
 	if env.Resync {
-		select {
-		case r.resync <- struct{}{}:
-		default:
-		}
+		poke(r.resync)
 		return
 	}
 	r.stats.received.Add(int64(len(env.Tiles)))

@@ -50,8 +50,6 @@ type Options struct {
 	// Alerts overrides the alerting's rules and delivery timings; where
 	// mail and MQTT go comes from Config.
 	Alerts alert.SystemOptions
-	// LeaseTTL overrides Config.LeaseTTL (tests shorten it).
-	LeaseTTL time.Duration
 }
 
 // Server is one Micboard instance.
@@ -164,14 +162,10 @@ func newKeeper(o Options, st *store.Store) *cluster.Keeper {
 	host, _ := os.Hostname()
 	// Named for now; Serve names it again from the port it listens on.
 	id := instanceID(o.Config, host, "")
-	ttl := o.Config.LeaseTTL
-	if o.LeaseTTL > 0 {
-		ttl = o.LeaseTTL
-	}
 	return cluster.New(cluster.Options{
 		Store:    st,
 		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: db.SchemaVersion(), StartedAt: time.Now()},
-		TTL:      ttl,
+		TTL:      o.Config.LeaseTTL,
 		Logger:   o.Logger.With("component", "leases"),
 	})
 }
