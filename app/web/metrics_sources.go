@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"micboard/app/metrics"
+	"micboard/app/model"
 )
 
 // The JSON API lives under apiPrefix; its responses name apiVersion.
@@ -22,7 +23,15 @@ func (s *Server) metricSources() metrics.Sources {
 			st := s.StreamStats()
 			return s.SSEClients(), st.Views, st.TileRenders
 		},
-		Channels: s.channelsByStatus,
+		Channels: func() map[string]int {
+			out := s.channelsByStatus()
+			for _, st := range boardStatuses {
+				if _, ok := out[string(st)]; !ok {
+					out[string(st)] = 0
+				}
+			}
+			return out
+		},
 		Leases: func() (int, bool) {
 			if s.cluster == nil {
 				return 0, false
@@ -44,7 +53,10 @@ func (s *Server) metricSources() metrics.Sources {
 			if err != nil {
 				return nil, err
 			}
-			out := make(map[string]int, len(st.ByStatus))
+			out := make(map[string]int, len(linkStatuses))
+			for _, state := range linkStatuses {
+				out[string(state)] = 0
+			}
 			for state, n := range st.ByStatus {
 				out[string(state)] = n
 			}
@@ -52,6 +64,15 @@ func (s *Server) metricSources() metrics.Sources {
 		}
 	}
 	return src
+}
+
+// boardStatuses are every status a channel can have on the board. /metrics
+// reports each, at 0 when no channel has it, so a dashboard or an alert
+// rule finds the series on an empty board as on a full one; the device
+// connections do the same with linkStatuses.
+var boardStatuses = []model.Status{
+	model.StatusRxOffline, model.StatusAudioPeak, model.StatusCritical, model.StatusReplace, model.StatusGood,
+	model.StatusPrevGood, model.StatusPrevReplace, model.StatusPrevCritical, model.StatusTxOff, model.StatusUnassigned,
 }
 
 // SSEClients counts the open live streams of every kind: the board's and

@@ -94,6 +94,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	if _, err := r.st.Connections.Ensure(t.Context(), rx.ID, model.ConnError); err != nil {
 		t.Fatal(err)
 	}
+	// Its one channel is on the board, offline: the receiver does not answer.
+	if err := r.st.Channels.Upsert(t.Context(), &model.Channel{ReceiverID: rx.ID, Number: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.board.Load(t.Context(), r.st); err != nil {
+		t.Fatal(err)
+	}
+	r.s.counts.mu.Lock()
+	r.s.counts.at = time.Time{} // count the board again at the next scrape
+	r.s.counts.mu.Unlock()
 	cache.Load(t.Context(), r.s.cache, "receivers:probe", cache.Short, func(context.Context) (int, error) { return 1, nil })
 	res, body := admin.get("/metrics")
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
@@ -110,9 +120,33 @@ func TestMetricsEndpoint(t *testing.T) {
 		`micboard_sse_clients 0`,
 		`micboard_tile_renders_total`,
 		`micboard_device_connections{state="error"} 1`,
+		`micboard_device_connections{state="connected"} 0`,
+		`micboard_board_channels{status="RX_OFFLINE"} 1`,
+		`micboard_board_channels{status="GOOD"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// A scraper sends an admin API token; the same families answer it.
+	_, adminToken := r.apiToken("Prometheus", model.RoleAdmin)
+	res, body = bearerCall(t, r.s.Handler(), adminToken, http.MethodGet, "/metrics", "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics with an admin token = %d", res.StatusCode)
+	}
+	for _, family := range []string{"micboard_http_requests_total", "micboard_http_request_duration_seconds",
+		"micboard_service_calls_total", "micboard_service_call_duration_seconds", "micboard_cache_hits_total",
+		"micboard_cache_misses_total", "micboard_cache_available", "micboard_device_connections",
+		"micboard_sse_clients", "micboard_board_channels"} {
+		if !strings.Contains(body, "\n# TYPE "+family+" ") {
+			t.Errorf("/metrics with an admin token lacks the family %s", family)
+		}
+	}
+	for _, role := range []model.Role{model.RoleViewer, model.RoleOperator} {
+		_, tok := r.apiToken("Scraper "+string(role), role)
+		if res, _ := bearerCall(t, r.s.Handler(), tok, http.MethodGet, "/metrics", ""); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("/metrics with a %s token = %d, want 401", role, res.StatusCode)
 		}
 	}
 
