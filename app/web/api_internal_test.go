@@ -213,6 +213,7 @@ func TestAPIEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	const none = "/999999"
+	cupboard := r.env.Location("Cupboard", r.spare) // empty: it may be deleted
 
 	cases := []apiCase{
 		{method: "GET", path: "/api/v1/board", role: model.RoleViewer, status: 200, check: func(t *testing.T, b map[string]any) {
@@ -449,6 +450,8 @@ func TestAPIEndpoints(t *testing.T) {
 			notFound: "/api/v1/assignments" + none},
 		{method: "DELETE", path: fmt.Sprintf("/api/v1/performers/%d", r.ada.ID), role: model.RoleOperator, status: 204,
 			notFound: "/api/v1/performers" + none},
+		{method: "DELETE", path: fmt.Sprintf("/api/v1/locations/%d", cupboard.ID), role: model.RoleAdmin, status: 204,
+			notFound: "/api/v1/locations" + none},
 		{method: "DELETE", path: fmt.Sprintf("/api/v1/locations/%d", r.spare.ID), role: model.RoleAdmin, status: 409},
 	}
 
@@ -500,6 +503,35 @@ func TestAPIEndpoints(t *testing.T) {
 			}
 		})
 	}
+
+	// Every registered API route is walked above, but for those a test of
+	// their own covers: a new route cannot slip in untested.
+	ownTest := map[string]string{
+		RouteAPIOpenAPI:     "TestAPIOpenAPIDescribesEveryRoute",
+		RouteAPIBoardEvents: "TestAPIBoardEvents",
+		RouteAPIInstances:   "TestAPIInstancesList",
+	}
+	walked := map[string]bool{}
+	for _, tc := range cases {
+		walked[apiRouteOf(r.s, tc.method, tc.path)] = true
+	}
+	for _, rt := range r.s.echo.Routes() {
+		if rt.Method == http.MethodHead || !strings.HasPrefix(rt.Path, apiBase+"/") || ownTest[rt.Name] != "" {
+			continue
+		}
+		if !walked[rt.Method+" "+rt.Path] {
+			t.Errorf("route %s (%s %s) has no case in TestAPIEndpoints", rt.Name, rt.Method, rt.Path)
+		}
+	}
+}
+
+// apiRouteOf is the registered route (method and path pattern) that
+// answers method on target.
+func apiRouteOf(s *Server, method, target string) string {
+	path, _, _ := strings.Cut(target, "?")
+	c := s.echo.NewContext(httptest.NewRequest(method, path, nil), httptest.NewRecorder())
+	s.echo.Router().Find(method, path, c)
+	return method + " " + c.Path()
 }
 
 // A second active assignment for a channel is a 409 and stores nothing;
@@ -661,6 +693,12 @@ func TestAPIBoardEvents(t *testing.T) {
 		}
 	}
 
+	res, body := apiCall(t, r.s.Handler(), nil, "GET", "/api/v1/board/events", nil)
+	apiErr(t, "events without credentials", res, body, http.StatusUnauthorized, "")
+	if res, _ := bearerCall(t, r.s.Handler(), "mbt_nope", "GET", "/api/v1/board/events", ""); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("events with an unknown token = %d, want 401", res.StatusCode)
+	}
+
 	_, rd := open("")
 	next(rd, "ping")
 	version := r.s.board.Version()
@@ -679,6 +717,6 @@ func TestAPIBoardEvents(t *testing.T) {
 		t.Errorf("the hub counts %d clients, want 2", n)
 	}
 
-	res, body := apiCall(t, r.s.Handler(), op, "GET", "/api/v1/board/events?since=yesterday", nil)
+	res, body = apiCall(t, r.s.Handler(), op, "GET", "/api/v1/board/events?since=yesterday", nil)
 	apiErr(t, "a bad since", res, body, http.StatusBadRequest, "since")
 }
