@@ -19,9 +19,14 @@ import (
 // link: a busy receiver may delay a sample, a dead one sends nothing at all.
 const linkSlack = 5 * time.Second
 
-// readBuffer is one read's worth; a sample is ~40 bytes, a full GET 0 ALL a
-// few KiB.
-const readBuffer = 32 << 10
+// readBuffer is one read's worth on TCP: a sample is ~40 bytes and the
+// splitter carries a line cut by a read over to the next, so a full GET 0
+// ALL of a few KiB only takes more reads. A fleet keeps one per receiver.
+// A UDP datagram is cut at the buffer, so UHF-R reads get the largest one.
+const (
+	readBuffer    = 4 << 10
+	readBufferUDP = 64 << 10
+)
 
 // SettleQuiet is how long the opening answers may pause before the client
 // takes stock: which channels answered, which family the device showed,
@@ -217,12 +222,17 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 	var (
 		sp  Splitter
 		ss  = session{dec: Decoder{Family: c.Family()}, lastRep: time.Now()}
-		buf = make([]byte, readBuffer)
+		buf []byte
 
 		noise      int // unreadable bytes in the current window
 		noiseSince = time.Now()
 		lastData   = time.Now()
 	)
+	if udp {
+		buf = make([]byte, readBufferUDP)
+	} else {
+		buf = make([]byte, readBuffer)
+	}
 	for {
 		deadline := lastData.Add(c.cfg.LinkTimeout)
 		if !ss.settled {
@@ -507,8 +517,10 @@ func (c *Client) stopMetering() []string {
 	n := max(int(c.channels.Load()), 1)
 	switch c.Family() {
 	case FamilyUHFR:
+		// Metering was started on both receivers a UR4D may have (see
+		// dialUHFR), before the device said how many it has.
 		var out []string
-		for ch := 1; ch <= n; ch++ {
+		for ch := 1; ch <= max(n, uhfrReceivers); ch++ {
 			out = append(out, UHFRMeter(ch, 0))
 		}
 		return out

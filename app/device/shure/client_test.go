@@ -483,3 +483,65 @@ func TestCloseStopsMetering(t *testing.T) {
 	waitFor(t, "meter stop", func() bool { return dev.sawCommand("< SET 0 METER_RATE 00000 >") })
 	<-run.done
 }
+
+// A UHF-R client starts metering on both receivers of a UR4D when it
+// connects (`* METER n ALL nnn *`), so closing it stops both with
+// `* METER n ALL STOP *`, even before the receiver has said how many
+// receivers it has (the original micboard's py/device_config.py stops each
+// one the same way).
+func TestCloseStopsUHFRMetering(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			SplitStars(buf[:n], func(m []byte) {
+				mu.Lock()
+				seen = append(seen, string(m))
+				mu.Unlock()
+			})
+			// Answer the first name query only; the rest stays unanswered
+			// so the client has not yet counted the receivers.
+			if strings.Contains(string(buf[:n]), "GET 1 CHAN_NAME") {
+				_, _ = pc.WriteTo([]byte(UHFRReport(1, "CHAN_NAME", "HH01")), from)
+			}
+		}
+	}()
+	c, err := New(device.Config{Host: "127.0.0.1", Port: pc.LocalAddr().(*net.UDPAddr).Port, Family: "uhfr",
+		MeterRate: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Dial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	has := func(want string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range seen {
+			if strings.EqualFold(strings.Join(strings.Fields(strings.Trim(s, "* ")), " "), want) {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, "receiver 1 metering started", func() bool { return has("METER 1 ALL 033") })
+	waitFor(t, "receiver 1 metering stopped", func() bool { return has("METER 1 ALL STOP") })
+	waitFor(t, "receiver 2 metering stopped", func() bool { return has("METER 2 ALL STOP") })
+}

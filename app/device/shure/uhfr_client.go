@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// uhfrReceivers is how many receivers a UHF-R unit may have (UR4D); a
+// client asks and meters that many before the unit says how many it has.
+const uhfrReceivers = 2
+
 // dialUHFR opens the UDP "session" of a UHF-R receiver: it asks for both
 // receivers' names and waits for any `* ... *` answer, since UDP itself says
 // nothing about whether someone listens. Then it sends the opening queries
@@ -19,7 +23,7 @@ func (c *Client) dialUHFR(ctx context.Context) error {
 	}
 	// UR4D has two receivers; a UR4S ignores (or rejects) channel 2.
 	var cmds []string
-	for ch := 1; ch <= 2; ch++ {
+	for ch := 1; ch <= uhfrReceivers; ch++ {
 		for _, p := range []string{"CHAN_NAME", "TX_TYPE", "TX_BAT", "FREQUENCY"} {
 			cmds = append(cmds, UHFRGet(ch, p))
 		}
@@ -50,7 +54,9 @@ func (c *Client) dialUHFR(ctx context.Context) error {
 	c.family.Store(uint32(FamilyUHFR))
 	c.setConn(conn, true)
 	if !c.cfg.DisableMeters {
-		cmds = append(cmds, UHFRMeter(1, c.cfg.MeterRate), UHFRMeter(2, c.cfg.MeterRate))
+		for ch := 1; ch <= uhfrReceivers; ch++ {
+			cmds = append(cmds, UHFRMeter(ch, c.cfg.MeterRate))
+		}
 	}
 	if err := c.send(ctx, cmds...); err != nil {
 		return fmt.Errorf("shure: opening queries to UHF-R %s: %w", c.addr, err)
