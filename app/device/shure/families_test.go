@@ -70,6 +70,45 @@ func TestIdentifyEveryFamilyFromTheSimulator(t *testing.T) {
 	}
 }
 
+// A receiver that answers MODEL with a product name Micboard does not list
+// is identified by what it does (its parameter names, its sample layout,
+// the channels that answer), not refused over its name: it keeps the name
+// it gave and gets its family and channel count.
+func TestUnfamiliarModelIsIdentifiedByWhatItDoes(t *testing.T) {
+	tests := []struct {
+		code, product string
+		family        string
+		channels      int
+	}{
+		{"ad4q", "AD6Q-Z", "axtd", 4},          // TX_BATT_CHARGE_PERCENT, CHAN_QUALITY
+		{"slxd4d", "Wireless RX 2", "slxd", 2}, // TX_MODEL SLXD2, three-field samples
+	}
+	for _, tt := range tests {
+		t.Run(tt.product, func(t *testing.T) {
+			rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: tt.code, Product: tt.product, Name: "Rack A",
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = rx.Stop() })
+			if f := shure.FamilyOf(tt.product); f != shure.FamilyUnknown {
+				t.Fatalf("FamilyOf(%q) = %v: the name must not give the family away", tt.product, f)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+			defer cancel()
+			got, err := device.Identify(ctx, device.VendorShure, "127.0.0.1", rx.Port())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Model != device.Some(tt.product) || got.Family != device.Some(tt.family) ||
+				got.Kind != device.Some(device.KindReceiver) || got.ChannelCount != device.Some(tt.channels) {
+				t.Errorf("model %v family %v kind %v channels %v; want %q %s receiver %d",
+					got.Model, got.Family, got.Kind, got.ChannelCount, tt.product, tt.family, tt.channels)
+			}
+		})
+	}
+}
+
 // Watching a family: meters arrive in its own layout and become readings.
 func TestWatchNewFamiliesFromTheSimulator(t *testing.T) {
 	tests := []struct {

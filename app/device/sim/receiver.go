@@ -56,7 +56,8 @@ type ReceiverConfig struct {
 	// walking performer do; 0 repeats the level until the scenario moves it.
 	MeterJitter float64
 	// Product overrides the product string the receiver answers (SSC
-	// /device/identity/product), to play a spelling Micboard may not list.
+	// /device/identity/product, Shure MODEL where the family answers it),
+	// to play a spelling Micboard may not list.
 	Product string
 	// Password is the third-party password ("api" user) of an SSCv2
 	// receiver; empty means DefaultSSCv2Password.

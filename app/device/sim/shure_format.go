@@ -336,7 +336,7 @@ var shureDeviceParams = []deviceParam{
 			return true
 		},
 	},
-	{name: "MODEL", get: func(r *Receiver) string { return brace(r.spec.wireModel, widthModel) }},
+	{name: "MODEL", get: func(r *Receiver) string { return brace(r.product(), widthModel) }},
 	{name: "FW_VER", get: func(r *Receiver) string { return brace(r.spec.fw, widthFW) }},
 	{name: "RF_BAND", get: func(r *Receiver) string { return r.spec.band }},
 }
