@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,6 +165,19 @@ func (d *Dispatcher) Send(s Sink, ev Event) {
 	d.wg.Add(1)
 	d.mu.Unlock()
 	go func() { defer d.wg.Done(); d.deliver(ctx, s, ev) }()
+}
+
+// Targets lists the destinations the dispatcher delivers to now, as the
+// delivery records name them, sorted.
+func (d *Dispatcher) Targets() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, 0, len(d.workers))
+	for _, w := range d.workers {
+		out = append(out, w.sink.Target())
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Dropped counts events dropped because a sink's queue was full.

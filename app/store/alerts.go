@@ -290,6 +290,13 @@ func (r *PerformerLinks) RevokeAll(ctx context.Context, performerID int64, at ti
 	return int(n), wrap(err, "revoke links of performer %d", performerID)
 }
 
+// CountLive counts a performer's links not revoked.
+func (r *PerformerLinks) CountLive(ctx context.Context, performerID int64) (int, error) {
+	n, err := r.db.NewSelect().Model((*model.PerformerLink)(nil)).
+		Where("performer_id = ? AND revoked_at IS NULL", performerID).Count(ctx)
+	return int(n), wrap(err, "count links of performer %d", performerID)
+}
+
 // Seen records that a link was opened.
 func (r *PerformerLinks) Seen(ctx context.Context, id int64, at time.Time) error {
 	_, err := r.db.NewUpdate().Model((*model.PerformerLink)(nil)).Set("last_seen_at = ?", at).Where("id = ?", id).Exec(ctx)

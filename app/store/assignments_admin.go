@@ -102,13 +102,15 @@ func (r *Performers) ByName(ctx context.Context, name string) (*model.Performer,
 type PerformerRow struct {
 	model.Performer `bun:",extend"`
 	Assignments     int `bun:"assignments,scanonly"`
+	// PhoneLinks counts the performer's "my packs" links not revoked.
+	PhoneLinks int `bun:"phone_links,scanonly"`
 }
 
 var performerOrder = map[string]string{"name": "lower(pf.name)", "role": "lower(pf.role)", "assignments": "assignments", "updated": "pf.updated_at"}
 
 // Search lists one page of performers whose name or role contains text
-// (all when empty), with the count of their active assignments, and how
-// many match in all.
+// (all when empty), with the count of their active assignments and of
+// their live phone links, and how many match in all.
 func (r *Performers) Search(ctx context.Context, text, sort string, desc bool, p Page) ([]*PerformerRow, int, error) {
 	col, err := orderColumn(performerOrder, sort)
 	if err != nil {
@@ -119,7 +121,8 @@ func (r *Performers) Search(ctx context.Context, text, sort string, desc bool, p
 	}
 	var out []*PerformerRow
 	s := r.db.NewSelect().Model(&out).ColumnExpr("pf.*").
-		ColumnExpr("(SELECT count(*) FROM assignments a WHERE a.performer_id = pf.id AND a.active) AS assignments")
+		ColumnExpr("(SELECT count(*) FROM assignments a WHERE a.performer_id = pf.id AND a.active) AS assignments").
+		ColumnExpr("(SELECT count(*) FROM performer_links l WHERE l.performer_id = pf.id AND l.revoked_at IS NULL) AS phone_links")
 	if text != "" {
 		s = s.Where("strpos(lower(pf.name || ' ' || pf.role), lower(?)) > 0", text)
 	}

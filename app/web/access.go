@@ -119,6 +119,9 @@ var routeAccess = map[string]access{
 	RouteAdminPerformers:      accessOperator,
 	RouteAdminPerformerCreate: accessOperator,
 	RouteAdminPerformerUpdate: accessOperator,
+	// A phone link is a credential, minted and revoked like a kiosk's.
+	RouteAdminPerformerLink:   accessAdmin,
+	RouteAdminPerformerUnlink: accessAdmin,
 	RouteAdminAssignments:     accessOperator,
 	RouteAdminAssignmentNew:   accessOperator,
 	RouteAdminAssignmentEdit:  accessOperator,
@@ -141,6 +144,10 @@ var routeAccess = map[string]access{
 	RouteAdminKioskCreate: accessAdmin,
 	RouteAdminKioskRevoke: accessAdmin,
 	RouteAdminKioskPaging: accessAdmin,
+
+	RouteAdminWebhooks:      accessAdmin,
+	RouteAdminWebhookCreate: accessAdmin,
+	RouteAdminWebhookRemove: accessAdmin,
 
 	RouteAdminTokens:      accessAdmin,
 	RouteAdminTokenCreate: accessAdmin,

@@ -25,6 +25,7 @@ var adminSections = []adminNavItem{
 	{Label: "Discovery", Route: RouteAdminDiscovery},
 	{Label: "Groups", Route: RouteAdminGroups},
 	{Label: "Kiosks", Route: RouteAdminKiosks},
+	{Label: "Webhooks", Route: RouteAdminWebhooks},
 	{Label: "Users", Route: RouteAdminUsers},
 	{Label: "API tokens", Route: RouteAdminTokens},
 	{Label: "Audit log", Route: RouteAdminAudit},

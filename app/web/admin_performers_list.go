@@ -33,9 +33,19 @@ type performersPage struct {
 	Create performerForm
 	Edit   *performerForm
 	Notice string
+	// CanLink: the user may make and revoke phone links (admins).
+	CanLink bool
+	// NewURL is the phone link just made for NewName: shown in this one
+	// answer and never again (only its hash is stored).
+	NewURL  string
+	NewName string
 }
 
-var performersNotices = map[string]string{"created": "Performer added.", "updated": "Performer saved."}
+var performersNotices = map[string]string{
+	"created":  "Performer added.",
+	"updated":  "Performer saved.",
+	"unlinked": "Phone links revoked: an open phone page shows that its link was revoked.",
+}
 
 // adminPerformersList renders the performers table: search, sort, pages,
 // and the edit form of the performer named by ?edit=.
@@ -46,6 +56,12 @@ func (s *Server) adminPerformersList(c echo.Context) error {
 // renderPerformers draws the page with the create form as given and, when
 // edit is set, that edit form; otherwise ?edit= opens a performer's form.
 func (s *Server) renderPerformers(c echo.Context, status int, create performerForm, edit *performerForm) error {
+	return s.renderPerformersWith(c, status, create, edit, nil)
+}
+
+// renderPerformersWith is renderPerformers with more to say (set fills the
+// page's data before it is drawn).
+func (s *Server) renderPerformersWith(c echo.Context, status int, create performerForm, edit *performerForm, set func(*performersPage)) error {
 	if s.store == nil {
 		return errStoreUnavailable
 	}
@@ -67,6 +83,12 @@ func (s *Server) renderPerformers(c echo.Context, status int, create performerFo
 	}
 	p := performersPage{Nav: adminNav(c, RouteAdminPerformers), Filter: f, Query: f.Encode(), Rows: rows, Total: total,
 		Pages: pages, Sorts: performerSorts, Create: create, Edit: edit, Notice: performersNotices[c.QueryParam("done")]}
+	if u := currentUser(c); u != nil {
+		p.CanLink = u.Role.AtLeast(routeAccess[RouteAdminPerformerLink].role())
+	}
+	if set != nil {
+		set(&p)
+	}
 	noStore(c)
 	return s.page(c, status, PageAdminPerformers, View{Title: "Performers", Data: p})
 }

@@ -68,6 +68,8 @@ const (
 	RouteAdminPerformers      = "admin.performers"
 	RouteAdminPerformerCreate = "admin.performers.create"
 	RouteAdminPerformerUpdate = "admin.performers.update"
+	RouteAdminPerformerLink   = "admin.performers.link"
+	RouteAdminPerformerUnlink = "admin.performers.unlink"
 	RouteAdminAssignments     = "admin.assignments"
 	RouteAdminAssignmentNew   = "admin.assignments.create"
 	RouteAdminAssignmentEdit  = "admin.assignments.update"
@@ -90,6 +92,10 @@ const (
 	RouteAdminKioskCreate = "admin.kiosks.create"
 	RouteAdminKioskRevoke = "admin.kiosks.revoke"
 	RouteAdminKioskPaging = "admin.kiosks.paging"
+
+	RouteAdminWebhooks      = "admin.webhooks"
+	RouteAdminWebhookCreate = "admin.webhooks.create"
+	RouteAdminWebhookRemove = "admin.webhooks.remove"
 
 	RouteAdminTokens      = "admin.tokens"
 	RouteAdminTokenCreate = "admin.tokens.create"
@@ -235,6 +241,8 @@ func (s *Server) routes() {
 	s.get("/admin/performers", s.adminPerformersList).Name = RouteAdminPerformers
 	e.POST("/admin/performers", s.adminPerformerCreate).Name = RouteAdminPerformerCreate
 	e.POST("/admin/performers/:id", s.adminPerformerUpdate).Name = RouteAdminPerformerUpdate
+	e.POST("/admin/performers/:id/link", s.adminPerformerLink).Name = RouteAdminPerformerLink
+	e.POST("/admin/performers/:id/unlink", s.adminPerformerUnlink).Name = RouteAdminPerformerUnlink
 	s.get("/admin/assignments", s.adminAssignmentsList).Name = RouteAdminAssignments
 	e.POST("/admin/assignments", s.adminAssignmentCreate).Name = RouteAdminAssignmentNew
 	e.POST("/admin/assignments/:id", s.adminAssignmentUpdate).Name = RouteAdminAssignmentEdit
@@ -254,6 +262,9 @@ func (s *Server) routes() {
 	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
 	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
 	e.POST("/admin/kiosks/:id/paging", s.adminKioskPagingSave).Name = RouteAdminKioskPaging
+	s.get("/admin/webhooks", s.adminWebhooksList).Name = RouteAdminWebhooks
+	e.POST("/admin/webhooks", s.adminWebhookCreate).Name = RouteAdminWebhookCreate
+	e.POST("/admin/webhooks/:id/remove", s.adminWebhookRemove).Name = RouteAdminWebhookRemove
 	s.get("/admin/tokens", s.adminTokensList).Name = RouteAdminTokens
 	e.POST("/admin/tokens", s.adminTokenCreate).Name = RouteAdminTokenCreate
 	e.POST("/admin/tokens/:id/revoke", s.adminTokenRevoke).Name = RouteAdminTokenRevoke

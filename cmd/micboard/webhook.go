@@ -34,9 +34,8 @@ list never prints it. A running server picks changes up within 30 s. Every
 change is recorded in the audit log as made by "cli".
 `
 
-// minWebhookSecret is the shortest secret accepted: a receiver checks the
-// signature with it, so it must not be guessable.
-const minWebhookSecret = 16
+// minWebhookSecret is the shortest secret accepted.
+const minWebhookSecret = service.MinWebhookSecret
 
 // webhookCmd handles `micboard webhook add|list|remove`.
 func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -117,17 +116,11 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	switch sub {
 	case "add":
-		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
-			if err := tx.Webhooks.Create(ctx, hook); err != nil {
-				return service.Change{}, err
-			}
-			return service.Change{Action: "webhook.create", ObjectKind: "webhook", ObjectIDs: []int64{hook.ID},
-				Summary: fmt.Sprintf("added webhook %s for %s", hook.URL, kindsText(hook.Kinds))}, nil
-		})
+		added, err := service.CreateWebhook(ctx, st, service.CLI, service.WebhookInput{URL: hook.URL, Secret: hook.Secret, Kinds: hook.Kinds})
 		if err != nil {
-			return fmt.Errorf("webhook add: %w", err)
+			return fmt.Errorf("webhook %w", err)
 		}
-		fmt.Fprintf(stdout, "webhook %d added: %s gets %s\n", hook.ID, hook.URL, kindsText(hook.Kinds))
+		fmt.Fprintf(stdout, "webhook %d added: %s gets %s\n", added.ID, added.URL, kindsText(added.Kinds))
 	case "list":
 		list, err := st.Webhooks.List(ctx, false)
 		if err != nil {
@@ -144,26 +137,7 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return w.Flush()
 	case "remove":
-		var gone *model.Webhook
-		err := service.Audited(ctx, st, service.CLI, func(tx *store.Store) (service.Change, error) {
-			list, err := tx.Webhooks.List(ctx, true)
-			if err != nil {
-				return service.Change{}, err
-			}
-			for _, h := range list {
-				if h.ID == removeID {
-					gone = h
-				}
-			}
-			if gone == nil {
-				return service.Change{}, fmt.Errorf("no active webhook %d", removeID)
-			}
-			if err := tx.Webhooks.Deactivate(ctx, removeID); err != nil {
-				return service.Change{}, err
-			}
-			return service.Change{Action: "webhook.remove", ObjectKind: "webhook", ObjectIDs: []int64{removeID},
-				Summary: fmt.Sprintf("removed webhook %s", gone.URL)}, nil
-		})
+		gone, err := service.RemoveWebhook(ctx, st, service.CLI, removeID)
 		if err != nil {
 			return fmt.Errorf("webhook remove: %w", err)
 		}
@@ -188,16 +162,7 @@ func parseKinds(s string) ([]model.AlertKind, error) {
 	return out, nil
 }
 
-func kindsText(kinds []model.AlertKind) string {
-	if len(kinds) == 0 {
-		return "every kind"
-	}
-	parts := make([]string, len(kinds))
-	for i, k := range kinds {
-		parts[i] = string(k)
-	}
-	return strings.Join(parts, ",")
-}
+func kindsText(kinds []model.AlertKind) string { return service.KindsText(kinds) }
 
 // readSecret reads a secret unechoed from a terminal, else the first line
 // of standard input.
