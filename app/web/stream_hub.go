@@ -249,7 +249,7 @@ func (h *streamHub) tick(now time.Time) bool {
 	lines := map[renderKey]string{} // meter lines shared by feeds with the same options
 	for _, feed := range h.feeds {
 		var out bytes.Buffer
-		feed.update(h.s, &out, ids, pending, tiles, complete, lines, now)
+		feed.update(h.s, &out, ids, pending, tiles, next, complete, lines, now)
 		for _, a := range alerts {
 			if feed.shows(a) {
 				out.Write(a.frame)
@@ -293,7 +293,7 @@ func (feed *viewFeed) reset(s *Server) {
 // that draws differently at the meters' resolution, and a request to
 // re-draw the grid when a tile entered or left the view or changes were
 // forgotten.
-func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending map[int64]live.Change, tiles map[int64]*live.Tile, complete bool, lines map[renderKey]string, now time.Time) {
+func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending map[int64]live.Change, tiles map[int64]*live.Tile, version uint64, complete bool, lines map[renderKey]string, now time.Time) {
 	resync := !complete
 	var batch bytes.Buffer
 	for _, id := range ids {
@@ -328,7 +328,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 				s.log.Error("render tile", "channel", id, "err", err)
 				continue
 			}
-			appendEvent(out, "t"+strconv.FormatInt(id, 10), []byte(r.html()))
+			appendVersioned(out, "t"+strconv.FormatInt(id, 10), version, []byte(r.html()))
 			feed.meters[id] = r.meterLine
 			continue
 		}
@@ -346,7 +346,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 		addMeterLine(&batch, wireLine(last, line))
 	}
 	if batch.Len() > 0 {
-		appendEvent(out, "meters", batch.Bytes())
+		appendVersioned(out, "meters", version, batch.Bytes())
 	}
 	if !complete {
 		feed.reset(s)
@@ -360,7 +360,7 @@ func (feed *viewFeed) update(s *Server, out *bytes.Buffer, ids []int64, pending 
 // version since: each changed tile, or a request to re-draw the grid when
 // that is cheaper (a reconnect after a long drop) or changes were forgotten.
 func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now time.Time) {
-	pending, _, complete := s.changesSince(since)
+	pending, version, complete := s.changesSince(since)
 	states := 0
 	for id, c := range pending {
 		if c&live.ChangeState != 0 {
@@ -389,13 +389,13 @@ func (feed *viewFeed) catchUp(s *Server, out *bytes.Buffer, since uint64, now ti
 				s.log.Error("render tile", "channel", t.ChannelID, "err", err)
 				continue
 			}
-			appendEvent(out, "t"+strconv.FormatInt(t.ChannelID, 10), []byte(r.html()))
+			appendVersioned(out, "t"+strconv.FormatInt(t.ChannelID, 10), version, []byte(r.html()))
 			continue
 		}
 		addMeterLine(&batch, liveLine(&t, feed.opts, now))
 	}
 	if batch.Len() > 0 {
-		appendEvent(out, "meters", batch.Bytes())
+		appendVersioned(out, "meters", version, batch.Bytes())
 	}
 }
 
@@ -406,6 +406,17 @@ func addMeterLine(batch *bytes.Buffer, line string) {
 		batch.WriteByte(';')
 	}
 	batch.WriteString(line)
+}
+
+// appendVersioned is appendEvent with the board version the event was
+// read at as its SSE id, never older than what it carries: a page that
+// fetches its grid again re-applies the tiles and meters newer than the
+// grid it got (board.js), which would otherwise be drawn over.
+func appendVersioned(out *bytes.Buffer, name string, version uint64, data []byte) {
+	out.WriteString("id: ")
+	out.WriteString(strconv.FormatUint(version, 10))
+	out.WriteByte('\n')
+	appendEvent(out, name, data)
 }
 
 // appendEvent encodes one server-sent event; each line of data gets its own

@@ -23,7 +23,7 @@
       s.addEventListener('ping', function () { lastSeen = Date.now(); setStale(false); });
       s.addEventListener('message', function () { lastSeen = Date.now(); setStale(false); });
       s.addEventListener('revoked', function () { window.location.reload(); });
-      s.addEventListener('meters', function (e) { lastSeen = Date.now(); setStale(false); applyMeters(e.data); });
+      s.addEventListener('meters', function (e) { lastSeen = Date.now(); setStale(false); holdMeters(e); applyMeters(e.data); });
       s.addEventListener('alert', function (e) { lastSeen = Date.now(); setStale(false); applyAlert(e.data); });
       return s;
     };
@@ -179,28 +179,49 @@
   });
   document.addEventListener('htmx:sseError', function () { setConn('down', 'Reconnecting…'); });
   // Tiles arrive as named events that htmx swaps; they count as news too.
-  // A tile swapped in while the grid is being fetched again would be
-  // overwritten by the older grid: fetch it once more afterwards (at most
-  // twice in a row, so a board that never stops changing does not loop).
+  // A grid fetched again (after a reconnect, or when the server asks) was
+  // drawn at the board version in its data-version; tiles and meters that
+  // arrive while it is on its way carry the version they were read at (their
+  // SSE id). Those newer than the grid are applied again once it is in, so
+  // the older grid never draws over them. A resync asked for meanwhile
+  // fetches once more: htmx drops a request queued on the grid it replaced.
   // The grid's request is known by its XMLHttpRequest, not by the element:
   // once the new grid has replaced the old one, afterRequest names an
   // element without the id.
-  var gridLoading = null, missed = false, refetches = 0;
-  document.addEventListener('htmx:sseMessage', function () {
-    lastSeen = Date.now(); setStale(false);
-    if (gridLoading) missed = true;
+  var gridLoading = null, heldTiles = {}, heldMeters = [], resyncMissed = false;
+  function versionOf(e) { var v = parseInt(e && e.lastEventId, 10); return isNaN(v) ? 0 : v; }
+  document.addEventListener('htmx:sseMessage', function () { lastSeen = Date.now(); setStale(false); });
+  document.addEventListener('htmx:sseBeforeMessage', function (e) {
+    var el = e.target, ev = e.detail;
+    if (!gridLoading || !el || !el.id || el.id.indexOf('tile-') !== 0 || !ev) return;
+    heldTiles[el.id] = { v: versionOf(ev), html: ev.data };
   });
+  document.addEventListener('htmx:sseMessage', function (e) {
+    if (gridLoading && e.detail && e.detail.type === 'resync') resyncMissed = true;
+  });
+  function holdMeters(e) { if (gridLoading) heldMeters.push({ v: versionOf(e), data: e.data }); }
   document.addEventListener('htmx:beforeRequest', function (e) {
-    if (e.detail && e.detail.elt && e.detail.elt.id === 'grid') { gridLoading = e.detail.xhr || true; missed = false; }
+    if (e.detail && e.detail.elt && e.detail.elt.id === 'grid') {
+      gridLoading = e.detail.xhr || true;
+      heldTiles = {}; heldMeters = []; resyncMissed = false;
+    }
   });
   document.addEventListener('htmx:afterRequest', function (e) {
     if (!gridLoading || !e.detail || (e.detail.xhr || true) !== gridLoading) return;
     gridLoading = null;
-    if (!missed || refetches >= 2) { refetches = 0; return; }
-    refetches++;
-    setTimeout(function () {
-      var grid = document.getElementById('grid');
-      if (grid) htmx.trigger(grid, 'resync');
+    var tiles = heldTiles, meters = heldMeters, again = resyncMissed;
+    heldTiles = {}; heldMeters = []; resyncMissed = false;
+    var grid = document.getElementById('grid');
+    if (!e.detail.successful || !grid) return; // the old grid stayed, with every swap in it
+    var drawn = parseInt(grid.getAttribute('data-version'), 10) || 0;
+    Object.keys(tiles).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && tiles[id].v > drawn) htmx.swap(el, tiles[id].html, { swapStyle: 'outerHTML' });
+    });
+    meters.forEach(function (m) { if (m.v > drawn) applyMeters(m.data); });
+    if (again) setTimeout(function () {
+      var g = document.getElementById('grid');
+      if (g) htmx.trigger(g, 'resync');
     }, 50);
   });
 
