@@ -42,6 +42,14 @@ type Vendor struct {
 	// group 239.255.254.253:8427); discovery's slp task listens there.
 	AnnounceAddr      string
 	ParseAnnouncement func(datagram []byte) (Announcement, bool)
+	// MDNSService, when set, is the DNS-SD service type the vendor's
+	// devices publish over multicast DNS (Sennheiser SSC: "_ssc._udp");
+	// discovery's mdns task browses it.
+	MDNSService string
+	// MDNSModel, when set, reads what a published instance says about its
+	// device (its instance name and TXT pairs, keys lower-case): the model
+	// and channel count when they name one the vendor's table lists.
+	MDNSModel func(instance string, txt map[string]string) (model string, channels int, ok bool)
 }
 
 // Announcement is what one announcement datagram says about its sender.
@@ -62,6 +70,22 @@ func Announcer(code string) (Vendor, bool) {
 	}
 	for _, v := range AllVendors() {
 		if v.ParseAnnouncement != nil {
+			return v, true
+		}
+	}
+	return Vendor{}, false
+}
+
+// Publisher returns the vendor whose devices publish a DNS-SD service:
+// code's (false when its devices publish none), or with no code the first
+// registered one that does.
+func Publisher(code string) (Vendor, bool) {
+	if code != "" {
+		v, ok := LookupVendor(code)
+		return v, ok && v.MDNSService != ""
+	}
+	for _, v := range AllVendors() {
+		if v.MDNSService != "" {
 			return v, true
 		}
 	}

@@ -24,6 +24,7 @@ const (
 	DefaultDiscoveryWorkers = 32
 	DefaultProbeTimeout     = 500 * time.Millisecond
 	DefaultSLPListen        = 5 * time.Second
+	DefaultMDNSListen       = 3 * time.Second
 	DefaultDiscoveryEvery   = 30 * time.Second
 )
 
@@ -32,13 +33,8 @@ const (
 // its lease runs out.
 const finishTimeout = 10 * time.Second
 
-var (
-	// ErrMDNSUnsupported is the outcome of an mdns task until Sennheiser
-	// discovery over mDNS (_ssc._udp) is written.
-	ErrMDNSUnsupported = errors.New("mdns discovery is not supported yet")
-	// ErrTaskBusy: the task is already running in this Discoverer.
-	ErrTaskBusy = errors.New("discovery task is already running")
-)
+// ErrTaskBusy: the task is already running in this Discoverer.
+var ErrTaskBusy = errors.New("discovery task is already running")
 
 // DiscoveryOptions tune a Discoverer. Zero values mean the defaults.
 type DiscoveryOptions struct {
@@ -57,6 +53,14 @@ type DiscoveryOptions struct {
 	// multicast group). A unicast address is listened on directly, which is
 	// what tests use.
 	SLPAddr string
+	// MDNSListen is how long an mdns task gathers answers to its query
+	// (default 3 s).
+	MDNSListen time.Duration
+	// MDNSAddr is where an mdns task sends its query (default the mDNS
+	// group 224.0.0.251:5353). The query goes from an ephemeral port, so
+	// responders answer by unicast; a unicast address asks one responder,
+	// which is what tests use.
+	MDNSAddr string
 	// Port, when set, replaces every vendor's default control port (TCP 2202,
 	// UDP 45) for cidr and slp probes and for manual targets without a port.
 	// Tests use it when those ports cannot be bound.
@@ -90,6 +94,9 @@ func (o DiscoveryOptions) withDefaults() DiscoveryOptions {
 	if o.SLPListen <= 0 {
 		o.SLPListen = DefaultSLPListen
 	}
+	if o.MDNSListen <= 0 {
+		o.MDNSListen = DefaultMDNSListen
+	}
 	if o.Every <= 0 {
 		o.Every = DefaultDiscoveryEvery
 	}
@@ -103,8 +110,9 @@ func (o DiscoveryOptions) withDefaults() DiscoveryOptions {
 }
 
 // Discoverer runs discovery tasks: it finds receivers by address, by scanning
-// a network range or by listening to announcements, asks each what it is, and
-// files it for approval through service.Discovery.
+// a network range, by listening to announcements (SLP) or by browsing the
+// DNS-SD service they publish (mDNS), asks each what it is, and files it for
+// approval through service.Discovery.
 type Discoverer struct {
 	st   *store.Store
 	disc *service.TimedDiscovery
@@ -292,7 +300,7 @@ func (d *Discoverer) run(ctx context.Context, t *model.DiscoveryTask, log *slog.
 	case model.DiscoverySLP:
 		return d.runSLP(ctx, t, vendor, log)
 	case model.DiscoveryMDNS:
-		return 0, 0, ErrMDNSUnsupported
+		return d.runMDNS(ctx, t, vendor, log)
 	}
 	return 0, 0, fmt.Errorf("unknown discovery kind %q", t.Kind)
 }

@@ -127,8 +127,10 @@ func checkFound(t *testing.T, d *model.DiscoveredDevice, ep sim.Endpoint) {
 	if d == nil {
 		t.Fatalf("%s at %s not discovered", ep.Model, ep.Host)
 	}
-	// Axient Digital reports a regional suffix (AD4Q-A) on the wire.
-	if !strings.HasPrefix(d.Model, ep.Model) || d.Name != ep.Name || d.Channels != ep.Channels || d.Port != ep.Port {
+	// Axient Digital reports a regional suffix (AD4Q-A) on the wire, and
+	// Digital 6000 its product without spaces (EM6000 for EM 6000).
+	squash := strings.NewReplacer(" ", "", "-", "")
+	if !strings.HasPrefix(squash.Replace(d.Model), squash.Replace(ep.Model)) || d.Name != ep.Name || d.Channels != ep.Channels || d.Port != ep.Port {
 		t.Errorf("discovered %s:%d %q %q ch=%d, simulator is %s:%d %q %q ch=%d",
 			d.Host, d.Port, d.Model, d.Name, d.Channels, ep.Host, ep.Port, ep.Model, ep.Name, ep.Channels)
 	}
@@ -298,18 +300,6 @@ func TestDiscoverCIDRStopsOnCancel(t *testing.T) {
 	}
 }
 
-func TestDiscoverMDNSNotSupported(t *testing.T) {
-	st := store.New(dbtest.New(t))
-	task := newTask(t, st, service.TaskInput{Kind: model.DiscoveryMDNS, Vendor: model.VendorSennheiser})
-	err := monitor.NewDiscoverer(st, discoOpts(0)).RunTask(context.Background(), task.ID)
-	if !errors.Is(err, monitor.ErrMDNSUnsupported) {
-		t.Fatalf("RunTask = %v", err)
-	}
-	if got := reloadTask(t, st, task.ID); got.Status != model.TaskFailed || got.LastError != "mdns discovery is not supported yet" {
-		t.Errorf("task: status %s error %q", got.Status, got.LastError)
-	}
-}
-
 func TestDiscoverRunDue(t *testing.T) {
 	port, rxs := startSims(t, simSpec{"qlxd4", "127.0.0.1"})
 	st := store.New(dbtest.New(t))
@@ -317,23 +307,31 @@ func TestDiscoverRunDue(t *testing.T) {
 	no := false
 	manual := newTask(t, st, service.TaskInput{Kind: model.DiscoveryManual, Target: rxs[0].Addr(), Vendor: model.VendorShure})
 	mdns := newTask(t, st, service.TaskInput{Kind: model.DiscoveryMDNS})
+	// Shure devices publish nothing over DNS-SD: this one fails.
+	mdnsShure := newTask(t, st, service.TaskInput{Kind: model.DiscoveryMDNS, Vendor: model.VendorShure})
 	off := newTask(t, st, service.TaskInput{Kind: model.DiscoveryManual, Target: rxs[0].Addr(), Vendor: model.VendorShure, Enabled: &no})
 
 	now := time.Now()
 	opts := discoOpts(port)
 	opts.Now = func() time.Time { return now }
+	// Nothing answers the mdns query here: that run finds nothing and
+	// succeeds.
+	opts.MDNSAddr, opts.MDNSListen = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, "127.0.0.1"))), 200*time.Millisecond
 	d := monitor.NewDiscoverer(st, opts)
 
-	// Both enabled tasks have never run, so both are due; the mdns one fails.
-	if err := d.RunDue(ctx); !errors.Is(err, monitor.ErrMDNSUnsupported) {
-		t.Fatalf("RunDue = %v, want the mdns task's failure", err)
+	// The enabled tasks have never run, so all are due; one fails.
+	if err := d.RunDue(ctx); err == nil || !strings.Contains(err.Error(), "shure devices publish no DNS-SD service") {
+		t.Fatalf("RunDue = %v, want the shure mdns task's failure", err)
 	}
 	m := reloadTask(t, st, manual.ID)
 	if m.Status != model.TaskSuccess || m.Found != 1 || m.LastRunAt == nil {
 		t.Errorf("manual task: status %s found %d", m.Status, m.Found)
 	}
-	if got := reloadTask(t, st, mdns.ID); got.Status != model.TaskFailed {
-		t.Errorf("mdns task: status %s", got.Status)
+	if got := reloadTask(t, st, mdns.ID); got.Status != model.TaskSuccess || got.Found != 0 || got.LastRunAt == nil {
+		t.Errorf("mdns task: status %s found %d error %q", got.Status, got.Found, got.LastError)
+	}
+	if got := reloadTask(t, st, mdnsShure.ID); got.Status != model.TaskFailed {
+		t.Errorf("shure mdns task: status %s", got.Status)
 	}
 	if got := reloadTask(t, st, off.ID); got.Status != model.TaskPending || got.LastRunAt != nil {
 		t.Errorf("disabled task ran: status %s", got.Status)

@@ -6,7 +6,9 @@
 //	micsim --receivers 250 --models ulxd4q,ad4q,ewdx4 --base-port 20000 --scenario show --seed 1 --json fleet.json
 //
 // It prints one line per receiver (`vendor model host:port name`), then runs
-// until SIGINT or SIGTERM and closes every socket.
+// until SIGINT or SIGTERM and closes every socket. With --mdns ADDR it also
+// answers DNS-SD browses for `_ssc._udp` there for its SSC receivers, so an
+// mdns discovery task can find them.
 package main
 
 import (
@@ -52,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		jitter     = fs.Float64("meter-jitter", 0, "dB each Shure meter sample's audio wobbles around its level (RF a third of it), as live audio does; 0 repeats the level")
 		sscv2Pass  = fs.String("sscv2-password", sim.DefaultSSCv2Password, "third-party password (user api) of the SSCv2 models (ewdx4v2, ewdx2v2), which serve HTTPS")
+		mdnsAddr   = fs.String("mdns", "", "answer DNS-SD queries for "+sim.SSCService+" (the SSC receivers) on this address, e.g. 127.0.0.1:5353 or the mDNS group 224.0.0.251:5353; empty: off")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fleet, err := sim.StartFleet(sim.FleetConfig{
 		Receivers: *receivers, Models: codes, Host: *host, BasePort: *basePort,
-		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, MeterJitter: *jitter, Password: *sscv2Pass, Logger: log,
+		Scenario: *scenario, Seed: *seed, MaxClients: *maxClients, MeterJitter: *jitter, Password: *sscv2Pass, MDNSAddr: *mdnsAddr, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)
@@ -98,6 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := fleet.WriteJSONFile(*jsonPath); err != nil {
 			return err
 		}
+	}
+	if a := fleet.MDNSAddr(); a != "" {
+		log.Info("answering mDNS queries", "service", sim.SSCService, "addr", a)
 	}
 	log.Info("micsim running", "receivers", *receivers, "scenario", *scenario, "seed", *seed)
 	<-ctx.Done()

@@ -18,8 +18,30 @@ func init() {
 			fam, _, _ := LookupProduct(model)
 			return fam.Info().DeviceType
 		},
-		Families: registryFamilies(),
+		Families:    registryFamilies(),
+		MDNSService: MDNSService,
+		MDNSModel:   mdnsModel,
 	})
+}
+
+// MDNSService is the DNS-SD service type every networked SSC device
+// publishes (Sennheiser's SSC developer guides, "SSC Server Discovery":
+// SSC-over-UDP servers MUST publish `_ssc._udp`).
+const MDNSService = "_ssc._udp"
+
+// mdnsModel reads a model from a published SSC instance. The guides make
+// the instance name the device's own name (/device/name) and define TXT
+// keys txtvers, version and http-uri only, so a model is rarely there: a
+// "product" or "model" TXT key, or an instance name that is a product name
+// Micboard lists (a receiver never renamed), counts when the family table
+// knows it; otherwise discovery asks the device.
+func mdnsModel(instance string, txt map[string]string) (string, int, bool) {
+	for _, s := range []string{txt["product"], txt["model"], instance} {
+		if _, p, known := LookupProduct(s); known {
+			return p.Model, p.Channels, true
+		}
+	}
+	return "", 0, false
 }
 
 // newDriver picks the client for one receiver: the registered family

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+
+	"micboard/app/device/mdns"
 )
 
 // FleetConfig configures StartFleet.
@@ -25,6 +27,10 @@ type FleetConfig struct {
 	// Password is the third-party password of SSCv2 receivers (empty:
 	// DefaultSSCv2Password).
 	Password string
+	// MDNSAddr, when set, is where the fleet answers DNS-SD queries for its
+	// SSC receivers (see ServeMDNS), e.g. "127.0.0.1:5353" or the mDNS
+	// group "224.0.0.251:5353".
+	MDNSAddr string
 	Logger   *slog.Logger
 }
 
@@ -32,6 +38,7 @@ type FleetConfig struct {
 type Fleet struct {
 	recvs  []*Receiver
 	engine *Engine
+	mdns   *mdns.Responder
 	once   sync.Once
 }
 
@@ -87,9 +94,26 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		f.stopReceivers()
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
+	if cfg.MDNSAddr != "" {
+		resp, err := ServeMDNS(cfg.MDNSAddr, f.recvs, cfg.Logger)
+		if err != nil {
+			f.stopReceivers()
+			return nil, fmt.Errorf("fleet: %w", err)
+		}
+		f.mdns = resp
+	}
 	f.engine = eng
 	eng.Start()
 	return f, nil
+}
+
+// MDNSAddr is where the fleet answers DNS-SD queries ("" when it does not),
+// with the port it got when asked for port 0.
+func (f *Fleet) MDNSAddr() string {
+	if f.mdns == nil {
+		return ""
+	}
+	return f.mdns.Addr()
 }
 
 // Receivers returns the receivers in start order.
@@ -139,7 +163,11 @@ func (f *Fleet) Stop() error {
 		if f.engine != nil {
 			f.engine.Stop()
 		}
-		err = f.stopReceivers()
+		var errs []error
+		if f.mdns != nil {
+			errs = append(errs, f.mdns.Close())
+		}
+		err = errors.Join(append(errs, f.stopReceivers())...)
 	})
 	return err
 }
