@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"micboard/app/device"
 )
 
 // The OpenAPI 3 document of the API is generated from apiOperations, the
@@ -26,6 +28,73 @@ type apiParam struct {
 	name string
 	typ  string // boolean, integer, string
 	desc string
+}
+
+// apiParamChoices lists the values a query parameter takes, by its name
+// (the same in every operation), with what each means: they become the
+// schema's enum and end the description. They are read from the device
+// registry when the document is built, so a new vendor or family reaches
+// the document without an edit here.
+var apiParamChoices = map[string]func() []apiChoice{
+	"vendor":       vendorCodeChoices,
+	"manufacturer": vendorCodeChoices,
+	"type":         deviceTypeChoices,
+}
+
+// apiChoice is one value a parameter takes.
+type apiChoice struct{ value, meaning string }
+
+// vendorCodeChoices lists the registered vendors' codes with their names.
+func vendorCodeChoices() []apiChoice {
+	var out []apiChoice
+	for _, v := range device.AllVendors() {
+		out = append(out, apiChoice{v.Code, v.Name})
+	}
+	return out
+}
+
+// deviceTypeChoices lists every registered device type with its family's
+// name.
+func deviceTypeChoices() []apiChoice {
+	var out []apiChoice
+	for _, code := range device.DeviceTypes() {
+		_, f, _ := device.LookupDeviceType(code)
+		out = append(out, apiChoice{code, f.Name})
+	}
+	return out
+}
+
+// schema is the parameter's schema: its type and, with choices, its enum.
+func (q apiParam) schema() map[string]any {
+	s := map[string]any{"type": q.typ}
+	if choices := apiParamChoices[q.name]; choices != nil {
+		var enum []string
+		for _, c := range choices() {
+			enum = append(enum, c.value)
+		}
+		if len(enum) > 0 {
+			s["enum"] = enum
+		}
+	}
+	return s
+}
+
+// description is desc followed, with choices, by the values and their
+// meanings: "only this device family: ulxd (ULX-D), ...".
+func (q apiParam) description() string {
+	choices := apiParamChoices[q.name]
+	if choices == nil {
+		return q.desc
+	}
+	var parts []string
+	for _, c := range choices() {
+		if c.meaning == "" || strings.EqualFold(c.meaning, c.value) {
+			parts = append(parts, c.value)
+		} else {
+			parts = append(parts, c.value+" ("+c.meaning+")")
+		}
+	}
+	return q.desc + ": " + strings.Join(parts, ", ")
 }
 
 // apiOperation describes one API route.
@@ -57,8 +126,8 @@ var apiOperations = []apiOperation{
 			{"online", "boolean", "only receivers that answer (true) or do not (false)"},
 			{"active", "boolean", "only watched (true) or unwatched (false) receivers"},
 			{"location", "integer", "only receivers in this location or a room below it"},
-			{"vendor", "string", "only this manufacturer's receivers (shure, sennheiser)"},
-			{"type", "string", "only this device family (ulxd, qlxd, axtd, slxd, uhfr, p10t, ewdx, em6000, ewg4)"},
+			{"vendor", "string", "only this manufacturer's receivers"},
+			{"type", "string", "only this device family"},
 			{"order", "string", "id, name, host, model, status, created_at, updated_at or last_seen_at; a leading - sorts descending"},
 			pLimit, pCursor,
 		}},
@@ -120,7 +189,7 @@ var apiOperations = []apiOperation{
 		}{}},
 
 	{route: RouteAPIConnections, summary: "Link records of the receivers", status: 200, answer: apiList[apiConnectionJSON]{},
-		query: []apiParam{{"manufacturer", "string", "only this manufacturer's receivers (shure, sennheiser)"}}},
+		query: []apiParam{{"manufacturer", "string", "only this manufacturer's receivers"}}},
 	{route: RouteAPIConnectionsUnhealthy, summary: "Links in error, disconnected, or silent for longer than timeout",
 		status: 200, answer: apiList[apiConnectionJSON]{},
 		query: []apiParam{{"timeout", "string", "how long a link may be silent, as 30s or 2m (30s when not given)"}}},
@@ -174,8 +243,8 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		}
 		path, params := openAPIPath(strings.TrimPrefix(r.Path, apiBase))
 		for _, q := range op.query {
-			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc,
-				"schema": map[string]any{"type": q.typ}})
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description(),
+				"schema": q.schema()})
 		}
 		o := map[string]any{
 			"operationId": op.route,
