@@ -82,7 +82,10 @@ type Engine struct {
 	open       map[key]*model.Alert
 	lastOpened map[key]time.Time
 	watch      map[int64]bool // channels with a timed condition pending
-	loaded     bool
+	// loaded is set once Run has taken up the open alerts and judged every
+	// tile; from then on a reload judges again the channels whose policy
+	// changed.
+	loaded bool
 }
 
 // New returns an engine; Run starts it.
@@ -117,6 +120,9 @@ func (e *Engine) Run(ctx context.Context) {
 	e.reload(ctx)
 	e.loadOpen(ctx)
 	e.evaluate(ctx, e.o.Board.Tiles())
+	e.mu.Lock()
+	e.loaded = true
+	e.mu.Unlock()
 	timer := time.NewTicker(e.o.TimerEvery)
 	defer timer.Stop()
 	reload := time.NewTicker(e.o.ReloadEvery)
@@ -156,13 +162,15 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
-// ReloadRules reads the assignments' alert flags and thresholds again at
-// once (they changed), instead of at the next slow reload.
+// ReloadRules reads the assignments' alert flags and limits again at once
+// (they changed), instead of at the next slow reload, and judges the
+// channels whose rules changed by what they show now: a pack already below
+// a new limit alerts without waiting for its next reading.
 func (e *Engine) ReloadRules(ctx context.Context) { e.reload(ctx) }
 
 // reload reads the active assignments: which channels have whose flags
-// and thresholds. It is configuration, read on a slow clock; the rules
-// themselves run on the board's changes.
+// and limits. It is configuration, read on a slow clock; the rules
+// themselves run on the board's changes, and on a change of the rules.
 func (e *Engine) reload(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -176,8 +184,24 @@ func (e *Engine) reload(ctx context.Context) {
 		p[a.ChannelID] = assignmentPolicy(e.cfg, a)
 	}
 	e.mu.Lock()
+	var changed []int64
+	if e.loaded {
+		for ch, np := range p {
+			if op, ok := e.policies[ch]; !ok || op != np {
+				changed = append(changed, ch)
+			}
+		}
+		for ch := range e.policies {
+			if _, ok := p[ch]; !ok {
+				changed = append(changed, ch)
+			}
+		}
+	}
 	e.policies = p
 	e.mu.Unlock()
+	if len(changed) > 0 {
+		e.evaluate(ctx, e.o.Board.TilesByID(changed))
+	}
 }
 
 // loadOpen takes up the alerts left unresolved by a previous run, so they
@@ -271,8 +295,9 @@ func (e *Engine) channel(ctx context.Context, t *live.Tile, now time.Time) {
 
 	// Battery: low or critical; held while the pack is silent.
 	battery := !noBattery && p.flags.BatteryLow
-	if k := t.Battery.AlertKind(); battery && k != "" {
-		want[k] = true // the tile's own level (model.Battery.Level)
+	// The tile's own level unless the assignment sets limits of its own.
+	if k := t.Battery.Grade(p.battery).AlertKind(); battery && k != "" {
+		want[k] = true
 	}
 	// RF loss: no signal for rfAfter while the transmitter is on.
 	if on && !noBattery && rfLost(t, e.cfg.RFFloorDBm) {

@@ -12,8 +12,8 @@ import (
 	"micboard/app/model"
 )
 
-// Config holds the rules' defaults; an assignment may set its own RF and
-// audio limits and switch kinds on or off.
+// Config holds the rules' defaults; an assignment may set its own battery,
+// RF and audio limits and switch kinds on or off.
 type Config struct {
 	// RFLossAfter is how long a transmitter that is on may have no RF (or
 	// link quality 0) before it is an alert (default 3 s).
@@ -53,20 +53,23 @@ func (c Config) withDefaults() Config {
 
 // policy is what the rules apply to one channel: its assignment's flags and
 // limits, or the defaults for a channel nobody is assigned to. The battery
-// is graded by model.Battery.Level alone, the same for every channel.
+// is graded by the board's levels (model.StatusThresholds, the tile's own)
+// with the assignment's battery limits in their place where it sets them.
 type policy struct {
 	flags     model.AlertFlags
+	battery   model.BatteryThresholds
 	rfAfter   time.Duration
 	audioDBFS float64
 	assigned  bool
 }
 
 func defaultPolicy(c Config) policy {
-	return policy{flags: model.DefaultAlerts, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS}
+	return policy{flags: model.DefaultAlerts, battery: model.StatusThresholds, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS}
 }
 
 func assignmentPolicy(c Config, a *model.Assignment) policy {
-	p := policy{flags: a.AlertFlags, rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS, assigned: true}
+	p := policy{flags: a.AlertFlags, battery: a.AlertLimits.Battery(model.StatusThresholds),
+		rfAfter: c.RFLossAfter, audioDBFS: c.AudioLowDBFS, assigned: true}
 	if a.RFLossSeconds != nil {
 		p.rfAfter = time.Duration(*a.RFLossSeconds) * time.Second
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -161,11 +162,12 @@ type AlertSubscription struct {
 	UpdatedAt      time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
-// AlertLimits are an assignment's own limits; nil takes the default. The
-// battery has no limits of its own any more: its level is the board's for
-// every channel (Battery.Level), so a tile and its alert never disagree.
-// The four battery columns stay mapped (RETURNING * reads them) but are
-// not applied; a later migration may drop them.
+// AlertLimits are an assignment's own alert limits; nil takes the default.
+// The battery limits replace the board's levels (StatusThresholds) field by
+// field for this assignment's battery alerts only: the tile keeps the
+// board's colour, so a performer who wants a warning at 80 % gets one while
+// the tile still shows GOOD. RF loss and audio low replace the rules'
+// defaults.
 type AlertLimits struct {
 	BatteryLowPercent      *int     `bun:"battery_low_percent"`
 	BatteryCriticalPercent *int     `bun:"battery_critical_percent"`
@@ -173,6 +175,100 @@ type AlertLimits struct {
 	BatteryCriticalMinutes *int     `bun:"battery_critical_minutes"`
 	RFLossSeconds          *int     `bun:"rf_loss_seconds"`
 	AudioLowDBFS           *float64 `bun:"audio_low_dbfs"`
+}
+
+// The alert limits' names, as the database, the console and the API call
+// them.
+const (
+	LimitBatteryLowPercent      = "battery_low_percent"
+	LimitBatteryCriticalPercent = "battery_critical_percent"
+	LimitBatteryLowMinutes      = "battery_low_minutes"
+	LimitBatteryCriticalMinutes = "battery_critical_minutes"
+	LimitRFLossSeconds          = "rf_loss_seconds"
+	LimitAudioLowDBFS           = "audio_low_dbfs"
+)
+
+// AlertLimitNames lists every limit, in the order forms show them.
+var AlertLimitNames = []string{
+	LimitBatteryLowPercent, LimitBatteryCriticalPercent, LimitBatteryLowMinutes,
+	LimitBatteryCriticalMinutes, LimitRFLossSeconds, LimitAudioLowDBFS,
+}
+
+// The ranges an alert limit may take (percents are 0–100).
+const (
+	MaxLimitMinutes  = 1440 // a day; 0 is "no minutes limit"
+	MinRFLossSeconds = 1
+	MaxRFLossSeconds = 600
+	MinAudioLowDBFS  = -120
+	MaxAudioLowDBFS  = 0
+)
+
+// Validate says what is wrong with the limits, by limit name (nil: nothing):
+// percents 0–100, minutes 0–1440, RF loss 1–600 s, audio low -120–0 dBFS,
+// and a critical limit no higher than the low one where both are set.
+func (l AlertLimits) Validate() map[string]string {
+	bad := map[string]string{}
+	within := func(name string, v *int, lo, hi int, unit string) {
+		if v != nil && (*v < lo || *v > hi) {
+			bad[name] = fmt.Sprintf("%s from %d to %d", unit, lo, hi)
+		}
+	}
+	within(LimitBatteryLowPercent, l.BatteryLowPercent, 0, 100, "a percent")
+	within(LimitBatteryCriticalPercent, l.BatteryCriticalPercent, 0, 100, "a percent")
+	within(LimitBatteryLowMinutes, l.BatteryLowMinutes, 0, MaxLimitMinutes, "minutes")
+	within(LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes, 0, MaxLimitMinutes, "minutes")
+	within(LimitRFLossSeconds, l.RFLossSeconds, MinRFLossSeconds, MaxRFLossSeconds, "seconds")
+	if v := l.AudioLowDBFS; v != nil && !(*v >= MinAudioLowDBFS && *v <= MaxAudioLowDBFS) { // NaN too
+		bad[LimitAudioLowDBFS] = fmt.Sprintf("dBFS from %d to %d", MinAudioLowDBFS, MaxAudioLowDBFS)
+	}
+	notAbove := func(name string, crit, low *int, unit string) {
+		if _, seen := bad[name]; !seen && crit != nil && low != nil && *crit > *low {
+			bad[name] = fmt.Sprintf("at most the low limit (%d%s)", *low, unit)
+		}
+	}
+	notAbove(LimitBatteryCriticalPercent, l.BatteryCriticalPercent, l.BatteryLowPercent, " %")
+	notAbove(LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes, l.BatteryLowMinutes, " min")
+	if len(bad) == 0 {
+		return nil
+	}
+	return bad
+}
+
+// Battery returns base with each battery limit that is set in its place:
+// the thresholds this assignment's battery alerts are graded by.
+func (l AlertLimits) Battery(base BatteryThresholds) BatteryThresholds {
+	set := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&base.LowPercent, l.BatteryLowPercent)
+	set(&base.CriticalPercent, l.BatteryCriticalPercent)
+	set(&base.LowMinutes, l.BatteryLowMinutes)
+	set(&base.CriticalMinutes, l.BatteryCriticalMinutes)
+	return base
+}
+
+// With returns l with the limits named taken from o (nil in o: back to the
+// default); unknown names are ignored.
+func (l AlertLimits) With(o AlertLimits, names ...string) AlertLimits {
+	for _, n := range names {
+		switch n {
+		case LimitBatteryLowPercent:
+			l.BatteryLowPercent = o.BatteryLowPercent
+		case LimitBatteryCriticalPercent:
+			l.BatteryCriticalPercent = o.BatteryCriticalPercent
+		case LimitBatteryLowMinutes:
+			l.BatteryLowMinutes = o.BatteryLowMinutes
+		case LimitBatteryCriticalMinutes:
+			l.BatteryCriticalMinutes = o.BatteryCriticalMinutes
+		case LimitRFLossSeconds:
+			l.RFLossSeconds = o.RFLossSeconds
+		case LimitAudioLowDBFS:
+			l.AudioLowDBFS = o.AudioLowDBFS
+		}
+	}
+	return l
 }
 
 // PerformerLink is a performer's secret "my packs" link; only the token's

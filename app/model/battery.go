@@ -133,13 +133,19 @@ func (b Battery) Level() Status {
 	return ""
 }
 
-// AlertKind is the battery alert a reading calls for, from Level: CRITICAL
-// is battery_critical, REPLACE battery_low; "" for a good or unknown one.
-func (b Battery) AlertKind() AlertKind {
-	switch b.Level() {
-	case StatusCritical:
+// AlertKind is the battery alert a reading calls for under the board's
+// levels: CRITICAL is battery_critical, REPLACE battery_low; "" for a good
+// or unknown one. An assignment with limits of its own grades with those
+// (AlertLimits.Battery) and takes Grade.AlertKind.
+func (b Battery) AlertKind() AlertKind { return b.Grade(StatusThresholds).AlertKind() }
+
+// AlertKind is the battery alert a grade calls for: critical is
+// battery_critical, low battery_low, "" otherwise.
+func (g Grade) AlertKind() AlertKind {
+	switch g {
+	case GradeCritical:
 		return AlertBatteryCritical
-	case StatusReplace:
+	case GradeLow:
 		return AlertBatteryLow
 	}
 	return ""
