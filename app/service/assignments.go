@@ -23,6 +23,7 @@ type AssignmentInput struct {
 	Priority    model.Priority // normal when empty
 	Notes       string
 	Alerts      *model.AlertFlags // model.DefaultAlerts when nil
+	Limits      model.AlertLimits // nil fields take the default
 }
 
 func (in *AssignmentInput) validate() error {
@@ -35,7 +36,16 @@ func (in *AssignmentInput) validate() error {
 	v.check(in.ChannelID > 0, "channel", "choose a channel")
 	v.check(in.Priority.Valid(), "priority", "must be low, normal, high or critical")
 	v.check(len(in.Notes) <= 2000, "notes", "at most 2000 characters")
+	v.limits(in.Limits)
 	return v.err()
+}
+
+// limits adds what is wrong with alert limits, by limit name
+// (model.AlertLimits.Validate: the one place their ranges are checked).
+func (v validator) limits(l model.AlertLimits) {
+	for name, msg := range l.Validate() {
+		v.check(false, name, msg)
+	}
 }
 
 // Create assigns a performer to a channel. A channel holds one active
@@ -51,7 +61,7 @@ func (s *Assignments) Create(ctx context.Context, in AssignmentInput) (*model.As
 	}
 	a := &model.Assignment{
 		PerformerID: in.PerformerID, ChannelID: in.ChannelID, Priority: in.Priority,
-		Notes: in.Notes, Active: true, AlertFlags: flags,
+		Notes: in.Notes, Active: true, AlertFlags: flags, AlertLimits: in.Limits,
 	}
 	err := s.st.InTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.Performers.Get(ctx, in.PerformerID); err != nil {
@@ -85,6 +95,12 @@ type AssignmentPatch struct {
 	Notes     *string
 	Active    *bool
 	Alerts    *model.AlertFlags
+	// Limits, when set, replaces the alert limits named in LimitFields
+	// (every one when LimitFields is empty) with its own; a nil field takes
+	// the default again. The result is checked as a whole: a critical limit
+	// above the low one already stored is refused.
+	Limits      *model.AlertLimits
+	LimitFields []string
 }
 
 // Update applies a patch. Moving it to a channel that already has an active
@@ -124,8 +140,20 @@ func (s *Assignments) Update(ctx context.Context, id int64, p AssignmentPatch) (
 		if p.Alerts != nil {
 			a.AlertFlags = *p.Alerts
 		}
-		return tx.Assignments.Update(ctx, a, "channel_id", "priority", "notes", "active",
-			"alert_battery_low", "alert_signal_loss", "alert_audio_low", "alert_device_offline")
+		if p.Limits != nil {
+			names := p.LimitFields
+			if len(names) == 0 {
+				names = model.AlertLimitNames
+			}
+			a.AlertLimits = a.AlertLimits.With(*p.Limits, names...)
+			v := validator{}
+			if v.limits(a.AlertLimits); v.err() != nil {
+				return v.err()
+			}
+		}
+		columns := []string{"channel_id", "priority", "notes", "active",
+			"alert_battery_low", "alert_signal_loss", "alert_audio_low", "alert_device_offline"}
+		return tx.Assignments.Update(ctx, a, append(columns, model.AlertLimitNames...)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update assignment %d: %w", id, assignmentError(err))

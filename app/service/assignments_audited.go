@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"micboard/app/model"
 	"micboard/app/store"
@@ -30,6 +31,29 @@ func AlertNames(f model.AlertFlags) string {
 	return out
 }
 
+// LimitNames says which alert limits l sets, for audit summaries
+// ("battery_low_percent=80 rf_loss_seconds=5"; "default" when none).
+func LimitNames(l model.AlertLimits) string {
+	var parts []string
+	add := func(name string, v *int) {
+		if v != nil {
+			parts = append(parts, fmt.Sprintf("%s=%d", name, *v))
+		}
+	}
+	add(model.LimitBatteryLowPercent, l.BatteryLowPercent)
+	add(model.LimitBatteryCriticalPercent, l.BatteryCriticalPercent)
+	add(model.LimitBatteryLowMinutes, l.BatteryLowMinutes)
+	add(model.LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes)
+	add(model.LimitRFLossSeconds, l.RFLossSeconds)
+	if l.AudioLowDBFS != nil {
+		parts = append(parts, fmt.Sprintf("%s=%g", model.LimitAudioLowDBFS, *l.AudioLowDBFS))
+	}
+	if len(parts) == 0 {
+		return "default"
+	}
+	return strings.Join(parts, " ")
+}
+
 // CreateAssignment assigns a performer to a channel and records it in the
 // audit log, in one transaction. A channel already holding an active
 // assignment is a field error on "channel" (wrapping ErrAlreadyAssigned).
@@ -41,7 +65,8 @@ func CreateAssignment(ctx context.Context, st *store.Store, actor Actor, in Assi
 			return Change{}, err
 		}
 		return Change{Action: "assignment.create", ObjectKind: "assignment", ObjectIDs: []int64{a.ID},
-			Summary: fmt.Sprintf("performer %d on channel %d, %s, alerts %s", a.PerformerID, a.ChannelID, a.Priority, AlertNames(a.AlertFlags))}, nil
+			Summary: fmt.Sprintf("performer %d on channel %d, %s, alerts %s, limits %s",
+				a.PerformerID, a.ChannelID, a.Priority, AlertNames(a.AlertFlags), LimitNames(a.AlertLimits))}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -65,9 +90,9 @@ func UpdateAssignment(ctx context.Context, st *store.Store, actor Actor, id int6
 			action = "assignment.end"
 		}
 		return Change{Action: action, ObjectKind: "assignment", ObjectIDs: []int64{a.ID},
-			Summary: fmt.Sprintf("channel %d, %s, active %t, alerts %s → channel %d, %s, active %t, alerts %s",
-				old.ChannelID, old.Priority, old.Active, AlertNames(old.AlertFlags),
-				a.ChannelID, a.Priority, a.Active, AlertNames(a.AlertFlags))}, nil
+			Summary: fmt.Sprintf("channel %d, %s, active %t, alerts %s, limits %s → channel %d, %s, active %t, alerts %s, limits %s",
+				old.ChannelID, old.Priority, old.Active, AlertNames(old.AlertFlags), LimitNames(old.AlertLimits),
+				a.ChannelID, a.Priority, a.Active, AlertNames(a.AlertFlags), LimitNames(a.AlertLimits))}, nil
 	})
 	if err != nil {
 		return nil, err

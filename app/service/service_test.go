@@ -718,3 +718,71 @@ func TestParseHostPort(t *testing.T) {
 		}
 	}
 }
+
+// Alert limits are checked in one place whichever way they come: a value
+// out of range or a critical limit above the low one is a field error and
+// stores nothing; a patch changes only the limits it names, checked with
+// the ones stored.
+func TestAssignmentAlertLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newStore(t)
+	asg := service.NewAssignments(st)
+	rx := register(t, st, quad("10.0.0.6"))
+	p := &model.Performer{Name: "Di", Active: true}
+	if err := st.Performers.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	fields := func(err error) map[string]string {
+		var ve *service.ValidationError
+		if !errors.As(err, &ve) {
+			t.Fatalf("want a validation error, got %v", err)
+		}
+		return ve.Fields
+	}
+	in := service.AssignmentInput{PerformerID: p.ID, ChannelID: rx.Channels[0].ID,
+		Limits: model.AlertLimits{BatteryLowPercent: ptr(30), BatteryCriticalPercent: ptr(40), RFLossSeconds: ptr(0)}}
+	_, err := asg.Create(ctx, in)
+	f := fields(err)
+	if f[model.LimitBatteryCriticalPercent] == "" || f[model.LimitRFLossSeconds] == "" || len(f) != 2 {
+		t.Errorf("create with bad limits: %v", f)
+	}
+	if n, _ := st.Assignments.Query().Count(ctx); n != 0 {
+		t.Fatalf("a refused create stored %d assignments", n)
+	}
+
+	in.Limits = model.AlertLimits{BatteryLowPercent: ptr(60), RFLossSeconds: ptr(5), AudioLowDBFS: ptr(-40.0)}
+	a, err := asg.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Critical 70 % against the stored low 60 %: refused, nothing changed.
+	_, err = asg.Update(ctx, a.ID, service.AssignmentPatch{Limits: &model.AlertLimits{BatteryCriticalPercent: ptr(70)},
+		LimitFields: []string{model.LimitBatteryCriticalPercent}})
+	if msg := fields(err)[model.LimitBatteryCriticalPercent]; !strings.Contains(msg, "60") {
+		t.Errorf("critical above the stored low: %q", msg)
+	}
+	if got, _ := st.Assignments.Get(ctx, a.ID); got.BatteryCriticalPercent != nil {
+		t.Errorf("a refused patch stored critical %d %%", *got.BatteryCriticalPercent)
+	}
+	// Critical 20 % and RF loss cleared; the rest stays.
+	_, err = asg.Update(ctx, a.ID, service.AssignmentPatch{Limits: &model.AlertLimits{BatteryCriticalPercent: ptr(20)},
+		LimitFields: []string{model.LimitBatteryCriticalPercent, model.LimitRFLossSeconds}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Assignments.Get(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := got.AlertLimits; service.LimitNames(l) != "battery_low_percent=60 battery_critical_percent=20 audio_low_dbfs=-40" {
+		t.Errorf("stored limits %s", service.LimitNames(l))
+	}
+	// Every limit replaced: all back to the default.
+	if _, err := asg.Update(ctx, a.ID, service.AssignmentPatch{Limits: &model.AlertLimits{}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = st.Assignments.Get(ctx, a.ID); got.AlertLimits != (model.AlertLimits{}) {
+		t.Errorf("limits after clearing all: %s", service.LimitNames(got.AlertLimits))
+	}
+}
