@@ -162,6 +162,10 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
+// Config is the rules' defaults this engine applies where an assignment
+// sets no limit of its own.
+func (e *Engine) Config() Config { return e.cfg }
+
 // ReloadRules reads the assignments' alert flags and limits again at once
 // (they changed), instead of at the next slow reload, and judges the
 // channels whose rules changed by what they show now: a pack already below

@@ -31,6 +31,9 @@ type Config struct {
 	Repeat time.Duration
 }
 
+// DefaultConfig is the rules' defaults with nothing overridden.
+func DefaultConfig() Config { return Config{}.withDefaults() }
+
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {
 	if c.RFLossAfter <= 0 {

@@ -30,12 +30,23 @@ func (s *Server) adminAssignmentCreate(c echo.Context) error {
 	return s.backTo(c, RouteAdminAssignments, "created")
 }
 
-// checkAssignmentForm reads the ids of the form and checks that the
-// performer (when asked) and the channel exist, answering field messages.
+// checkAssignmentForm reads the ids and alert limits of the form and checks
+// that the performer (when asked) and the channel exist and the limits are
+// numbers in range, answering field messages.
 func (s *Server) checkAssignmentForm(c echo.Context, form assignmentForm, needPerformer bool) (service.AssignmentInput, map[string]string) {
 	ctx := c.Request().Context()
 	fields := map[string]string{}
 	in := service.AssignmentInput{Priority: model.Priority(form.Priority), Notes: form.Notes, Alerts: &form.Alerts}
+	limits, bad := parseLimits(form.Limits)
+	for name, msg := range bad {
+		fields[name] = msg
+	}
+	for name, msg := range limits.Validate() {
+		if _, seen := fields[name]; !seen {
+			fields[name] = msg
+		}
+	}
+	in.Limits = limits
 	if needPerformer {
 		id, ok := formID(c, "performer")
 		switch {

@@ -9,8 +9,9 @@ import (
 )
 
 // adminAssignmentUpdate saves the edit form of one assignment: channel,
-// priority, notes and alert flags. Moving it to a channel that already has
-// an active assignment is refused beside the channel field.
+// priority, notes, alert flags and alert limits. Moving it to a channel
+// that already has an active assignment is refused beside the channel
+// field.
 func (s *Server) adminAssignmentUpdate(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -23,7 +24,8 @@ func (s *Server) adminAssignmentUpdate(c echo.Context) error {
 	form.ID = id
 	in, fields := s.checkAssignmentForm(c, form, false)
 	if fields == nil {
-		patch := service.AssignmentPatch{ChannelID: &in.ChannelID, Priority: &in.Priority, Notes: &in.Notes, Alerts: in.Alerts}
+		patch := service.AssignmentPatch{ChannelID: &in.ChannelID, Priority: &in.Priority, Notes: &in.Notes, Alerts: in.Alerts,
+			Limits: &in.Limits} // every limit: a blank one is the default again
 		_, err = service.UpdateAssignment(c.Request().Context(), s.store, service.UserActor(currentUser(c)), id, patch)
 		if fields = fieldErrors(err); fields == nil && err != nil {
 			return err

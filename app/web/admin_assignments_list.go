@@ -53,6 +53,7 @@ type assignmentForm struct {
 	Priority    string
 	Notes       string
 	Alerts      model.AlertFlags
+	Limits      map[string]string // alert limits as typed, by name; absent: the default
 	Errors      map[string]string
 }
 
@@ -81,6 +82,7 @@ func readAssignmentForm(c echo.Context) assignmentForm {
 			BatteryLow: c.FormValue("alert_battery_low") == "1", SignalLoss: c.FormValue("alert_signal_loss") == "1",
 			AudioLow: c.FormValue("alert_audio_low") == "1", DeviceOffline: c.FormValue("alert_device_offline") == "1",
 		},
+		Limits: readLimits(c),
 	}
 }
 
@@ -120,9 +122,11 @@ type assignmentsPage struct {
 	Performers []option
 	Channels   []option
 	Priorities []string
-	Bulk       *bulkSummary
-	Confirm    *bulkConfirm
-	Notice     string
+	// LimitDefaults say what a blank alert limit means, by name.
+	LimitDefaults map[string]string
+	Bulk          *bulkSummary
+	Confirm       *bulkConfirm
+	Notice        string
 }
 
 var assignmentsNotices = map[string]string{"created": "Assignment added.", "updated": "Assignment saved.", "imported": "Import stored."}
@@ -164,7 +168,8 @@ func (s *Server) renderAssignments(c echo.Context, status int, v assignmentsView
 	}
 	p := assignmentsPage{Nav: adminNav(c, RouteAdminAssignments), Filter: f, Query: f.Encode(), Rows: rows, Total: total,
 		Pages: pages, Sorts: assignmentSorts, Create: newAssignmentForm(), Edit: v.edit, Bulk: v.bulk, Confirm: v.confirm,
-		Priorities: []string{"low", "normal", "high", "critical"}, Notice: assignmentsNotices[c.QueryParam("done")]}
+		Priorities: []string{"low", "normal", "high", "critical"}, Notice: assignmentsNotices[c.QueryParam("done")],
+		LimitDefaults: s.limitDefaults()}
 	if v.create != nil {
 		p.Create = *v.create
 	}
@@ -175,7 +180,7 @@ func (s *Server) renderAssignments(c echo.Context, status int, v assignmentsView
 				return err
 			}
 			p.Edit = &assignmentForm{ID: a.ID, PerformerID: fmt.Sprint(a.PerformerID), ChannelID: fmt.Sprint(a.ChannelID),
-				Priority: string(a.Priority), Notes: a.Notes, Alerts: a.AlertFlags}
+				Priority: string(a.Priority), Notes: a.Notes, Alerts: a.AlertFlags, Limits: typedLimits(a.AlertLimits)}
 		}
 	}
 	performers, err := s.store.Performers.List(ctx, true)
