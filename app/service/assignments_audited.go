@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"micboard/app/model"
@@ -46,7 +47,8 @@ func LimitNames(l model.AlertLimits) string {
 	add(model.LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes)
 	add(model.LimitRFLossSeconds, l.RFLossSeconds)
 	if l.AudioLowDBFS != nil {
-		parts = append(parts, fmt.Sprintf("%s=%g", model.LimitAudioLowDBFS, *l.AudioLowDBFS))
+		// A real column: shown as typed (-40.3, not -40.29999923706055).
+		parts = append(parts, model.LimitAudioLowDBFS+"="+strconv.FormatFloat(*l.AudioLowDBFS, 'f', -1, 32))
 	}
 	if len(parts) == 0 {
 		return "default"

@@ -162,6 +162,7 @@ func decodeStrict(data []byte, dst any) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
+		fe  *apiFieldError
 	)
 	switch {
 	case err == nil:
@@ -175,6 +176,8 @@ func decodeStrict(data []byte, dst any) error {
 		return badField("body", "the JSON body ends too early")
 	case errors.As(err, &syn):
 		return badField("body", "not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &fe):
+		return fe // a field's own decoder named what was wrong (alert_limits)
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return badField("body", "send a JSON object")

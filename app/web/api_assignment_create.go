@@ -11,20 +11,22 @@ import (
 
 // apiAssignmentBody is the body of POST and PATCH /api/v1/assignments.
 type apiAssignmentBody struct {
-	PerformerID *int64         `json:"performer_id"`
-	ChannelID   *int64         `json:"channel_id"`
-	Priority    *string        `json:"priority"`
-	Notes       *string        `json:"notes"`
-	Active      *bool          `json:"active"`
-	Alerts      *apiAlertsJSON `json:"alerts"`
+	PerformerID *int64              `json:"performer_id"`
+	ChannelID   *int64              `json:"channel_id"`
+	Priority    *string             `json:"priority"`
+	Notes       *string             `json:"notes"`
+	Active      *bool               `json:"active"`
+	Alerts      *apiAlertsJSON      `json:"alerts"`
+	AlertLimits *apiAlertLimitsJSON `json:"alert_limits"`
 }
 
 // assignmentFields are the API's names of the assignment service's fields.
 var assignmentFields = map[string]string{"performer": "performer_id", "channel": "channel_id"}
 
 // apiAssignmentCreate answers POST /api/v1/assignments: puts a performer on
-// a channel, with an audit row. A channel that already has an active
-// assignment is a 409 and nothing changes.
+// a channel, with an audit row and its alert limits (null or left out: the
+// default). A channel that already has an active assignment is a 409 and
+// nothing changes.
 func (s *Server) apiAssignmentCreate(c echo.Context) error {
 	var body apiAssignmentBody
 	if err := bindJSON(c, &body); err != nil {
@@ -56,9 +58,12 @@ func (s *Server) apiAssignmentCreate(c echo.Context) error {
 		f := body.Alerts.flags()
 		in.Alerts = &f
 	}
+	if body.AlertLimits != nil {
+		in.Limits = body.AlertLimits.limits()
+	}
 	a, err := service.CreateAssignment(ctx, s.store, callerActor(c), in)
 	if err != nil {
-		return apiFieldNames(err, assignmentFields)
+		return apiAssignmentError(err)
 	}
 	return c.JSON(http.StatusCreated, assignmentJSON(a))
 }

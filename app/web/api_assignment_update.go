@@ -10,8 +10,9 @@ import (
 )
 
 // apiAssignmentUpdate answers PATCH /api/v1/assignments/{id}: changes the
-// fields sent (channel_id, priority, notes, active, alerts) and leaves the
-// rest. Moving it to, or reactivating it on, a channel that has another
+// fields sent (channel_id, priority, notes, active, alerts, and of
+// alert_limits the limits it names, null taking the default again; null
+// for the whole object clears them all) and leaves the rest. Moving it to, or reactivating it on, a channel that has another
 // active assignment is a 409 and nothing changes.
 func (s *Server) apiAssignmentUpdate(c echo.Context) error {
 	id, err := apiID(c)
@@ -19,7 +20,8 @@ func (s *Server) apiAssignmentUpdate(c echo.Context) error {
 		return err
 	}
 	var body apiAssignmentBody
-	if err := bindJSON(c, &body); err != nil {
+	sent, err := bindJSONSent(c, &body)
+	if err != nil {
 		return err
 	}
 	if body.PerformerID != nil {
@@ -43,9 +45,16 @@ func (s *Server) apiAssignmentUpdate(c echo.Context) error {
 		f := body.Alerts.flags()
 		p.Alerts = &f
 	}
+	switch {
+	case body.AlertLimits != nil && len(body.AlertLimits.sent) > 0:
+		l := body.AlertLimits.limits()
+		p.Limits, p.LimitFields = &l, body.AlertLimits.sent
+	case body.AlertLimits == nil && sent["alert_limits"] != nil:
+		p.Limits = &model.AlertLimits{} // "alert_limits": null: every limit the default
+	}
 	a, err := service.UpdateAssignment(ctx, s.store, callerActor(c), id, p)
 	if err != nil {
-		return apiFieldNames(err, assignmentFields)
+		return apiAssignmentError(err)
 	}
 	return c.JSON(http.StatusOK, assignmentJSON(a))
 }

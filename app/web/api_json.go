@@ -116,16 +116,30 @@ func (a apiAlertsJSON) flags() model.AlertFlags {
 	return model.AlertFlags{BatteryLow: a.BatteryLow, SignalLoss: a.SignalLoss, AudioLow: a.AudioLow, DeviceOffline: a.DeviceOffline}
 }
 
+// apiAlertLimitsJSON is an assignment's alert_limits: null is the default.
+// In a body, only the limits sent change (UnmarshalJSON).
+type apiAlertLimitsJSON struct {
+	BatteryLowPercent      *int     `json:"battery_low_percent"`
+	BatteryCriticalPercent *int     `json:"battery_critical_percent"`
+	BatteryLowMinutes      *int     `json:"battery_low_minutes"`
+	BatteryCriticalMinutes *int     `json:"battery_critical_minutes"`
+	RFLossSeconds          *int     `json:"rf_loss_seconds"`
+	AudioLowDBFS           *float64 `json:"audio_low_dbfs"`
+
+	sent []string // the limits a body named
+}
+
 type apiAssignmentJSON struct {
-	ID          int64         `json:"id"`
-	PerformerID int64         `json:"performer_id"`
-	ChannelID   int64         `json:"channel_id"`
-	Priority    string        `json:"priority"`
-	Notes       string        `json:"notes"`
-	Active      bool          `json:"active"`
-	Alerts      apiAlertsJSON `json:"alerts"`
-	CreatedAt   time.Time     `json:"created_at"`
-	UpdatedAt   time.Time     `json:"updated_at"`
+	ID          int64              `json:"id"`
+	PerformerID int64              `json:"performer_id"`
+	ChannelID   int64              `json:"channel_id"`
+	Priority    string             `json:"priority"`
+	Notes       string             `json:"notes"`
+	Active      bool               `json:"active"`
+	Alerts      apiAlertsJSON      `json:"alerts"`
+	AlertLimits apiAlertLimitsJSON `json:"alert_limits"`
+	CreatedAt   time.Time          `json:"created_at"`
+	UpdatedAt   time.Time          `json:"updated_at"`
 }
 
 func assignmentJSON(a *model.Assignment) apiAssignmentJSON {
@@ -133,7 +147,8 @@ func assignmentJSON(a *model.Assignment) apiAssignmentJSON {
 	return apiAssignmentJSON{
 		ID: a.ID, PerformerID: a.PerformerID, ChannelID: a.ChannelID, Priority: string(a.Priority), Notes: a.Notes,
 		Active: a.Active, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		Alerts: apiAlertsJSON{BatteryLow: f.BatteryLow, SignalLoss: f.SignalLoss, AudioLow: f.AudioLow, DeviceOffline: f.DeviceOffline},
+		Alerts:      apiAlertsJSON{BatteryLow: f.BatteryLow, SignalLoss: f.SignalLoss, AudioLow: f.AudioLow, DeviceOffline: f.DeviceOffline},
+		AlertLimits: alertLimitsJSON(a.AlertLimits),
 	}
 }
 

@@ -157,9 +157,10 @@ var apiOperations = []apiOperation{
 			{"with_alerts", "boolean", "only those that raise alerts (true) or none (false)"},
 		}},
 	{route: RouteAPIAssignment, summary: "One assignment", status: 200, answer: apiAssignmentJSON{}},
-	{route: RouteAPIAssignmentCreate, summary: "Put a performer on a channel (409 when the channel has an active assignment)",
-		body: apiAssignmentBody{}, status: 201, answer: apiAssignmentJSON{}},
-	{route: RouteAPIAssignmentUpdate, summary: "Change an assignment's channel, priority, notes, active flag or alerts",
+	{route: RouteAPIAssignmentCreate, summary: "Put a performer on a channel (409 when the channel has an active assignment). " +
+		apiAlertLimitsDoc, body: apiAssignmentBody{}, status: 201, answer: apiAssignmentJSON{}},
+	{route: RouteAPIAssignmentUpdate, summary: "Change an assignment's channel, priority, notes, active flag, alerts or alert limits " +
+		"(only the limits named change; alert_limits null makes every one the default). " + apiAlertLimitsDoc,
 		body: apiAssignmentBody{}, status: 200, answer: apiAssignmentJSON{}},
 	{route: RouteAPIAssignmentDelete, summary: "Delete an assignment", status: 204},
 
