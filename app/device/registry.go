@@ -109,6 +109,11 @@ type Family struct {
 	// Port is the family's own control port when it differs from the
 	// vendor's default (0 = DefaultPort).
 	Port int
+	// Fallback marks the type a device of the vendor gets when it talks
+	// but matches none of the vendor's families: it is registered and
+	// watched with what every family shares, not refused. Such a type has
+	// no Models, since a name never leads to it.
+	Fallback bool
 }
 
 // RegisterVendor makes a vendor available to New, Vendors and the lookups

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -190,6 +191,7 @@ type session struct {
 	lastRep  time.Time // last answer of the opening, for settling
 	settled  bool
 	probed   bool // per-channel GETs sent
+	metered  bool // a meter sample arrived
 	settleBy time.Time
 }
 
@@ -234,7 +236,8 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		buf = make([]byte, readBuffer)
 	}
 	for {
-		deadline := lastData.Add(c.cfg.LinkTimeout)
+		linkTimeout := c.linkTimeout(&ss)
+		deadline := lastData.Add(linkTimeout)
 		if !ss.settled {
 			ss.settleBy = ss.lastRep.Add(SettleQuiet)
 			deadline = minTime(deadline, ss.settleBy)
@@ -266,15 +269,26 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			if !ss.settled && !time.Now().Before(ss.settleBy) && time.Since(lastData) < c.cfg.LinkTimeout {
+			if !ss.settled && !time.Now().Before(ss.settleBy) && time.Since(lastData) < linkTimeout {
 				c.settle(runCtx, &ss, udp, fn)
 				continue
 			}
-			c.log.Warn("link silent, giving up", "timeout", c.cfg.LinkTimeout)
-			return fmt.Errorf("shure %s: nothing received for %v: %w", c.addr, c.cfg.LinkTimeout, device.ErrLinkDead)
+			c.log.Warn("link silent, giving up", "timeout", linkTimeout)
+			return fmt.Errorf("shure %s: nothing received for %v: %w", c.addr, linkTimeout, device.ErrLinkDead)
 		}
 		return fmt.Errorf("shure %s: read: %w: %w", c.addr, device.ErrLinkDead, err)
 	}
+}
+
+// linkTimeout is how long the link may stay silent: LinkTimeout, or for a
+// generic device that has sent no meter sample (it may not meter at all, or
+// not in a layout Micboard reads) long enough for the periodic re-query to
+// be answered.
+func (c *Client) linkTimeout(ss *session) time.Duration {
+	if ss.dec.Family == FamilyGeneric && !ss.metered {
+		return max(c.cfg.LinkTimeout, c.cfg.RefreshInterval+linkSlack)
+	}
+	return c.cfg.LinkTimeout
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -318,6 +332,8 @@ func (c *Client) handle(ctx context.Context, p []byte, udp bool, sp *Splitter, s
 			}
 		case kind == KindRep && !isMeter(&ss.dec.msg):
 			ss.lastRep = time.Now()
+		case kind == KindSample:
+			ss.metered = true
 		}
 	}
 	if udp {
@@ -378,7 +394,13 @@ func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(devi
 	}
 	ss.settled = true
 	r := device.Reading{At: time.Now()}
-	if d.Family != FamilyUnknown {
+	// A device that talked but showed none of the families is watched as
+	// a generic Shure receiver, with the channels that answered, rather
+	// than refused for want of a device type.
+	generic := d.Generic(&r)
+	if generic {
+		c.family.Store(uint32(FamilyGeneric))
+	} else if d.Family != FamilyUnknown {
 		r.Family = device.Some(d.DeviceType())
 		r.Kind = device.Some(d.Family.Info().Kind)
 	}
@@ -390,11 +412,12 @@ func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(devi
 		r.ChannelCount = device.Some(n)
 		c.channels.Store(int32(n))
 	}
-	if d.Model == "" {
-		model, ok := d.InferModel()
-		if !ok {
+	model := d.Model
+	if model == "" {
+		var ok bool
+		if model, ok = d.InferModel(); !ok {
 			model = "unknown " + d.Family.Info().Name
-			if d.Family == FamilyUnknown {
+			if d.Family == FamilyUnknown || d.Family == FamilyGeneric {
 				model = "unknown Shure device"
 			}
 		}
@@ -403,6 +426,12 @@ func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(devi
 			// UHF-R has no device name to wait for.
 			r.Name = device.Some("")
 		}
+	}
+	switch {
+	case generic:
+		c.log.Warn("Shure device matches no family Micboard knows; watching it as a generic Shure receiver",
+			"model", model, "said_model", d.Model != "", "channels", n, "answered", strings.Join(d.Answered, " "))
+	case d.Model == "":
 		if c.warned.CompareAndSwap(false, true) && d.Family != FamilyUHFR {
 			// ULX-D and QLX-D never answer MODEL: for a family told
 			// from its parameters that is normal, not worth a warning
@@ -414,7 +443,7 @@ func (c *Client) settle(ctx context.Context, ss *session, udp bool, fn func(devi
 			c.log.Log(ctx, level, "device did not say its model; inferred from what it does",
 				"model", model, "family", d.Family, "from", d.LearnedFrom, "channels", n)
 		}
-	} else if n > 0 && ChannelsOf(d.Model) == 0 {
+	case n > 0 && ChannelsOf(d.Model) == 0:
 		c.log.Warn("model not in Micboard's table; watching the channels that answer",
 			"model", d.Model, "family", d.Family, "channels", n)
 	}
@@ -462,7 +491,7 @@ func RefreshQueries(f Family, n int) []string {
 		return append(names, Get(0, "BATT_BARS"), Get(0, "BATT_RUN_TIME"), Get(0, "BATT_CHARGE"))
 	case FamilyAD:
 		return append(names, Get(0, "TX_BATT_BARS"), Get(0, "TX_BATT_MINS"), Get(0, "TX_BATT_CHARGE_PERCENT"))
-	case FamilySLXD:
+	case FamilySLXD, FamilyGeneric:
 		return append(names, Get(0, "TX_BATT_BARS"), Get(0, "TX_BATT_MINS"))
 	case FamilySLXDPlus, FamilyP10T:
 		// Asked channel by channel: SLX-D+ rejects the all-channels form

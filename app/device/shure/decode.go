@@ -39,7 +39,11 @@ type Decoder struct {
 	QLX       bool
 	Errors    int // REP ERR received
 	Malformed int // messages that failed to parse
-	msg       Message
+	// Answered lists the parameters the device reported while its family
+	// was unknown (at most maxAnswered, in first-heard order), to say what
+	// a device that matches no family does answer.
+	Answered []string
+	msg      Message
 	// offsets holds TX_OFFSET values that arrived before the family was
 	// known (its formula depends on the family), by channel.
 	offsets map[int]int
@@ -67,6 +71,9 @@ func (d *Decoder) Decode(r *device.Reading, msg []byte) (Kind, error) {
 	if m.Kind == KindRep && m.Channel >= 1 && m.ParamIs("CHAN_NAME") {
 		d.Named++
 	}
+	if m.Kind == KindRep && d.Family == FamilyUnknown && len(m.Param) > 0 && len(d.Answered) < maxAnswered {
+		d.noteAnswered(m.Param)
+	}
 	d.learn(r, m)
 	if m.Kind == KindRep && m.ParamIs("TX_OFFSET") && d.Family == FamilyUnknown && m.Channel >= 1 {
 		if v, ok := atoi(m.Value); ok {
@@ -83,6 +90,38 @@ func (d *Decoder) Decode(r *device.Reading, msg []byte) (Kind, error) {
 // maxChannels bounds the channel index a device may use (the registry
 // stores at most 8 channels per receiver).
 const maxChannels = 8
+
+// maxAnswered bounds Decoder.Answered.
+const maxAnswered = 24
+
+// noteAnswered adds a parameter name to Answered once.
+func (d *Decoder) noteAnswered(param []byte) {
+	var up [24]byte
+	p := paramUpper(&up, param)
+	if p == "" {
+		return
+	}
+	for _, a := range d.Answered {
+		if a == p {
+			return
+		}
+	}
+	d.Answered = append(d.Answered, p)
+}
+
+// Generic takes a device that talked but showed no family as FamilyGeneric
+// (watched with what every family shares) and tells r. It reports whether
+// it did: only a device of unknown family that said its model or reported
+// a channel is taken.
+func (d *Decoder) Generic(r *device.Reading) bool {
+	if d.Family != FamilyUnknown || (d.Model == "" && d.MaxChannel == 0) {
+		return false
+	}
+	d.Family, d.LearnedFrom = FamilyGeneric, "no family matched"
+	r.Family = device.Some(d.DeviceType())
+	r.Kind = device.Some(FamilyGeneric.Info().Kind)
+	return true
+}
 
 // learn updates the family from m and, when it changes, tells r.
 func (d *Decoder) learn(r *device.Reading, m *Message) {

@@ -2,8 +2,11 @@ package shure_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,5 +199,81 @@ func TestUHFRRename(t *testing.T) {
 	}
 	if err := drv.SetChannelName(ctx, 1, strconv.Itoa(1234567890123)); err == nil {
 		t.Error("13 characters accepted on UHF-R (12 max)")
+	}
+}
+
+// A receiver whose every answer is shared by several families (the
+// simulator's unlisted2: names, TX_BATT_*, a 7-digit frequency, no meters)
+// is identified as a generic Shure receiver with the model it said and the
+// channels that answered, with a warning naming what it answered.
+func TestUnlistedReceiverIsIdentifiedAsGeneric(t *testing.T) {
+	rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: "unlisted2", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rx.Stop() })
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	got, err := device.IdentifyWith(ctx, device.VendorShure, device.Config{Host: "127.0.0.1", Port: rx.Port(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Model != device.Some("SRX4D") || got.Family != device.Some(shure.GenericDeviceType) ||
+		got.Kind != device.Some(device.KindReceiver) || got.ChannelCount != device.Some(2) {
+		t.Errorf("model %v family %v kind %v channels %v", got.Model, got.Family, got.Kind, got.ChannelCount)
+	}
+	for ch, want := range rx.State().Channels {
+		if c := got.Channels[ch+1]; c == nil || c.Name != device.Some(want.Name) || c.FrequencyKHz != device.Some(want.FrequencyKHz) {
+			t.Errorf("channel %d = %+v, simulator %+v", ch+1, c, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if l := logs.String(); !strings.Contains(l, "matches no family") || !strings.Contains(l, "TX_BATT_BARS") || !strings.Contains(l, "model=SRX4D") {
+		t.Errorf("warning: %q", l)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A generic receiver that meters nothing keeps its link past LinkTimeout:
+// it only talks when re-queried, so silence between refreshes is not a dead
+// link. (A family that meters would be dropped after LinkTimeout.)
+func TestGenericLinkLivesOnRefreshes(t *testing.T) {
+	rx, err := sim.StartReceiver(sim.ReceiverConfig{Model: "unlisted2", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rx.Stop() })
+	drv, err := shure.New(device.Config{Host: "127.0.0.1", Port: rx.Port(), LinkTimeout: 800 * time.Millisecond,
+		RefreshInterval: 1500 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := drv.Dial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer drv.Close()
+	runCtx, stop := context.WithTimeout(ctx, 3*time.Second)
+	defer stop()
+	var mu sync.Mutex
+	readings := 0
+	err = drv.Run(runCtx, func(device.Reading) { mu.Lock(); readings++; mu.Unlock() })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run ended with %v before its context", err)
+	}
+	if drv.Family() != shure.FamilyGeneric || readings < 3 {
+		t.Errorf("family %v, %d readings in 3 s", drv.Family(), readings)
 	}
 }

@@ -28,6 +28,11 @@ const (
 	FamilySLXDPlus        // SLX-D+: SLX-D strings, but GET 0 ALL only starts metering
 	FamilyUHFR            // UHF-R: UDP, `* ... *`, TX_BAT 1-5/U, METER in 30 ms units
 	FamilyP10T            // PSM1000 P10T in-ear transmitter: REPORT verb, no battery
+	// FamilyGeneric is a device that answers the command strings but shows
+	// none of the families above (an unlisted model, a new product line):
+	// it is watched with the parameters every family shares, read as SLX-D
+	// reads them, rather than refused.
+	FamilyGeneric
 )
 
 // ModelInfo is one model of a family.
@@ -82,7 +87,18 @@ var families = []FamilyInfo{
 	{Family: FamilyP10T, Code: "p10t", Name: "PSM1000 P10T", DeviceType: "p10t", Kind: device.KindIEMTransmitter,
 		Transport: "tcp", Port: DefaultPort, MaxNameLen: 8, NameWidth: 8,
 		Models: []ModelInfo{{"P10T", 2, ""}}},
+	// No models: a device is never put here by its name, only when it
+	// talked and matched none of the families above. SLX-D is the closest
+	// documented family to what every family shares (CHAN_NAME padded to
+	// 31, TX_BATT_BARS and TX_BATT_MINS, a 7-digit FREQUENCY, AUDIO_GAIN,
+	// no TX_OFFSET formula), and its name limit of 8 is the safe one.
+	{Family: FamilyGeneric, Code: "generic", Name: "Shure (unlisted model)", DeviceType: GenericDeviceType, Kind: device.KindReceiver,
+		Transport: "tcp", Port: DefaultPort, MaxNameLen: 8, NameWidth: 31},
 }
+
+// GenericDeviceType is the device type of a Shure device that matches no
+// family (FamilyGeneric).
+const GenericDeviceType = "shure-generic"
 
 // Families lists every family Micboard drives, in table order.
 func Families() []FamilyInfo { return append([]FamilyInfo(nil), families...) }

@@ -61,6 +61,10 @@ func registryFamilies() []device.Family {
 			}
 			add(code, name, fi, mi.Model)
 		}
+		if fi.Family == FamilyGeneric {
+			out = append(out, device.Family{DeviceType: fi.DeviceType, Name: fi.Name, Kind: fi.Kind,
+				MaxNameLen: fi.MaxNameLen, Fallback: true})
+		}
 	}
 	return out
 }

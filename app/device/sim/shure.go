@@ -347,10 +347,15 @@ func (s *shureServer) get(c *shureClient, targets []int, param string) bool {
 			for _, p := range shureParams[r.spec.fam] {
 				s.send(c, fmt.Sprintf("REP %d %s %s", ch, p.name, p.get(r, r.ch[ch-1])))
 			}
-			s.send(c, fmt.Sprintf("REP %d METER_RATE %s", ch, d5(c.rates[ch])))
+			if r.spec.fam != famUnlisted {
+				s.send(c, fmt.Sprintf("REP %d METER_RATE %s", ch, d5(c.rates[ch])))
+			}
 		}
 		return true
 	case "METER_RATE":
+		if r.spec.fam == famUnlisted {
+			return false // it does not meter
+		}
 		for _, ch := range targets {
 			s.send(c, fmt.Sprintf("REP %d METER_RATE %s", ch, d5(c.rates[ch])))
 		}
@@ -369,6 +374,9 @@ func (s *shureServer) get(c *shureClient, targets []int, param string) bool {
 func (s *shureServer) set(c *shureClient, targets []int, param, val string) bool {
 	r := s.r
 	if param == "METER_RATE" {
+		if r.spec.fam == famUnlisted {
+			return false // it does not meter
+		}
 		rate, ok := parseDigits(val, 5)
 		if !ok || (rate != 0 && rate < minMeterRate) || rate > maxMeterRate {
 			return false

@@ -257,6 +257,16 @@ var shureParams = map[family][]shureParam{
 			return "1 offline"
 		}},
 	},
+	// A receiver of no known family: only what every family shares.
+	famUnlisted: {
+		paramChanName(widthName31),
+		paramBars("TX_BATT_BARS"),
+		paramMins("TX_BATT_MINS"),
+		paramTxModel("TX_MODEL", "UNKNOWN"),
+		paramFrequency(7),
+		paramMute,
+		paramGain,
+	},
 	// PSM1000 P10T (companion-module-shure-psm1000 src/internalAPI.js).
 	famP10T: {
 		paramChanName(widthName8),

@@ -8,6 +8,12 @@ const (
 	famSLXPlus family = iota + 100 // SLX-D+: GET 0 ALL only starts metering
 	famUHFR                        // UHF-R: UDP, `* ... *`
 	famP10T                        // PSM1000 P10T in-ear transmitter: REPORT verb
+	// famUnlisted is a Shure receiver of no family Micboard knows: it
+	// answers the command strings with only the parameters every family
+	// shares (names, TX_BATT_BARS/MINS, frequency, gain, mute) and meters
+	// nothing (SET METER_RATE is REP ERR), so nothing it says gives a
+	// family away. It plays what a new product line would look like.
+	famUnlisted
 )
 
 // Each model plays its family as the references document it, not as
@@ -30,6 +36,8 @@ func init() {
 			txModels: []string{"UR1", "UR2"}, band: "H4", fw: "", freqLo: 518000, freqHi: 578000, nameMax: 12},
 		{code: "p10t", vendor: VendorShure, model: "P10T", wireModel: "P10T", fam: famP10T, channels: 2,
 			txModels: []string{"P10T"}, band: "G10", fw: "", freqLo: 470000, freqHi: 542000, nameMax: 8},
+		{code: "unlisted2", vendor: VendorShure, model: "SRX4D", wireModel: "SRX4D", fam: famUnlisted, channels: 2,
+			txModels: []string{"STX1", "STX2"}, band: "X1", fw: "0.9.1.0", freqLo: 470000, freqHi: 608000, nameMax: 8},
 	} {
 		modelSpecs[m.code] = m
 	}
