@@ -17,13 +17,14 @@ import (
 )
 
 const discoverUsage = `Usage:
-  micboard discover add NAME --kind manual|cidr|slp [--target HOST[:PORT]|CIDR] [--vendor {vendors}] [--every 1h]
+  micboard discover add NAME --kind manual|cidr|slp|mdns [--target HOST[:PORT]|CIDR] [--vendor {vendors}] [--every 1h]
   micboard discover run ID        run a task now and list what it found
   micboard discover list          tasks, and devices waiting for approval
   micboard discover approve ID    register a found device (asks it again for its channels)
   micboard discover reject ID     dismiss a found device
 
-A running micboard runs due tasks by itself. CIDR ranges are limited to /22.
+A running micboard runs due tasks by itself. CIDR ranges are limited to /22. slp listens for
+Shure receivers announcing themselves, mdns asks for Sennheiser SSC receivers (_ssc._udp).
 `
 
 // discoverCmd handles `micboard discover ...`.
