@@ -60,7 +60,9 @@ type BatteryThresholds struct {
 // StatusThresholds are the one set of battery levels (PROTOCOLS.md §3):
 // ≤ 25 % or ≤ 30 min is CRITICAL, ≤ 50 % REPLACE. The board, its counts and
 // filters, the store's queries, the phone view and the alert rules all grade
-// with these, so a tile and its alert never disagree.
+// with these, so a tile and its alert never disagree, unless an assignment
+// sets battery limits of its own (AlertLimits.Battery): those change its
+// alerts, never the tile.
 var StatusThresholds = BatteryThresholds{LowPercent: 50, CriticalPercent: 25, CriticalMinutes: 30}
 
 // LowAt is a percent threshold alone: "at or below percent".
@@ -120,7 +122,8 @@ func (b Battery) Grade(th BatteryThresholds) Grade {
 
 // Level is THE battery level of a known battery: CRITICAL, REPLACE or GOOD
 // under StatusThresholds, "" when nothing is known. Tiles, counts, filters,
-// the phone view and the alert rules (AlertKind) all take it from here.
+// the phone view and, by default, the alert rules (AlertKind) all take it
+// from here.
 func (b Battery) Level() Status {
 	switch b.Grade(StatusThresholds) {
 	case GradeCritical:
