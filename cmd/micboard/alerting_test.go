@@ -123,6 +123,8 @@ func TestWebhookAddListRemove(t *testing.T) {
 		want  string
 	}{
 		{[]string{"webhook", "add", "https://x.example.org"}, secret, "want --secret-stdin"},
+		{[]string{"webhook", "add", "https://x.example.org", "--secret-stdin", "--secret", secret}, secret, "one of them"},
+		{[]string{"webhook", "add", "https://x.example.org", "--secret", "short"}, "", "at least 16"},
 		{[]string{"webhook", "add", "https://x.example.org", "--secret-stdin"}, "short\n", "at least 16"},
 		{[]string{"webhook", "add", "https://x.example.org", "--secret-stdin"}, "", "no secret on standard input"},
 		{[]string{"webhook", "add", "mailto:a2@example.org", "--secret-stdin"}, secret, "want an http:// or https:// URL"},
@@ -151,6 +153,16 @@ func TestWebhookAddListRemove(t *testing.T) {
 	}
 	if n := auditCount(t, st, "webhook.remove"); n != 1 {
 		t.Errorf("%d webhook.remove audit events, want 1", n)
+	}
+
+	// A script may give the secret on the command line; it is told why
+	// that is worse, and the hook is stored all the same.
+	code, stdout, stderr = runCmd(t, env, "webhook", "add", "https://foh.example.org/hook", "--secret", secret)
+	if code != 0 || !strings.Contains(stdout, "added: https://foh.example.org/hook") || !strings.Contains(stderr, "process list") {
+		t.Fatalf("add --secret: exit %d: %s%s", code, stdout, stderr)
+	}
+	if hooks, err := st.Webhooks.List(ctx, true); err != nil || len(hooks) != 1 || hooks[0].Secret != secret {
+		t.Fatalf("stored after add --secret: %+v %v", hooks, err)
 	}
 }
 

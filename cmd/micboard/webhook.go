@@ -21,16 +21,17 @@ import (
 )
 
 const webhookUsage = `Usage:
-  micboard webhook add URL --secret-stdin [--kinds battery_low,battery_critical,rf_loss,audio_low,rx_offline,tx_off]
+  micboard webhook add URL --secret-stdin|--secret S [--kinds battery_low,battery_critical,rf_loss,audio_low,rx_offline,tx_off]
   micboard webhook list
   micboard webhook remove ID
 
 Each alert event (opened, acknowledged, resolved) is POSTed as JSON to every
 active webhook that wants its kind (no --kinds: every kind), signed with
 X-Micboard-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>.
-The secret is read from standard input (unechoed on a terminal, the first
-line when piped), so it never shows in a shell history or a process list;
-list never prints it. A running server picks changes up within 30 s. Every
+With --secret-stdin the secret is read from standard input (unechoed on a
+terminal, the first line when piped), so it never shows in a shell history
+or a process list; --secret S is there for scripts and says so on standard
+error. list never prints it. A running server picks changes up within 30 s. Every
 change is recorded in the audit log as made by "cli".
 `
 
@@ -55,6 +56,7 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("webhook "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	secretStdin := fs.Bool("secret-stdin", false, "")
+	secretFlag := fs.String("secret", "", "")
 	kindsFlag := fs.String("kinds", "", "")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -74,19 +76,24 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if u, err := url.Parse(pos[0]); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("webhook add: %q: want an http:// or https:// URL", pos[0])
 		}
-		if !*secretStdin {
-			return errors.New("webhook add: want --secret-stdin: the signing secret is read from standard input")
+		if *secretStdin == (*secretFlag != "") {
+			return errors.New("webhook add: want --secret-stdin (the signing secret read from standard input) or --secret S, one of them")
 		}
 		kinds, err := parseKinds(*kindsFlag)
 		if err != nil {
 			return fmt.Errorf("webhook add: %w", err)
 		}
-		secret, err := readSecret(os.Stdin)
-		if err != nil {
-			return fmt.Errorf("webhook add: %w", err)
+		secret := *secretFlag
+		if *secretStdin {
+			if secret, err = readSecret(os.Stdin); err != nil {
+				return fmt.Errorf("webhook add: %w", err)
+			}
 		}
 		if len(secret) < minWebhookSecret {
 			return fmt.Errorf("webhook add: the secret has %d characters; want at least %d", len(secret), minWebhookSecret)
+		}
+		if !*secretStdin {
+			fmt.Fprintln(os.Stderr, "webhook add: a secret given as --secret shows in the shell history and the process list; --secret-stdin keeps it out")
 		}
 		hook = &model.Webhook{URL: pos[0], Secret: secret, Kinds: kinds, Active: true}
 	case "list":
@@ -103,8 +110,8 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		removeID = id
 	}
-	if sub != "add" && (*secretStdin || *kindsFlag != "") {
-		return fmt.Errorf("webhook %s: --secret-stdin and --kinds are only for add", sub)
+	if sub != "add" && (*secretStdin || *secretFlag != "" || *kindsFlag != "") {
+		return fmt.Errorf("webhook %s: --secret-stdin, --secret and --kinds are only for add", sub)
 	}
 
 	_, bdb, err := openConfigured(ctx)
