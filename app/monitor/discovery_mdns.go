@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"micboard/app/device"
 	"micboard/app/device/mdns"
@@ -36,43 +35,13 @@ func (d *Discoverer) runMDNS(ctx context.Context, t *model.DiscoveryTask, vendor
 	if err != nil {
 		return len(instances), 0, fmt.Errorf("mdns discovery of %s via %s: %w", v.MDNSService, addr, err)
 	}
-	founds := make([]*service.Found, len(instances))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(d.opts.Workers, len(instances)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				founds[i] = d.mdnsFound(ctx, v, instances[i], log)
-			}
-		}()
+	found, err, stopped := d.identifyAndFile(ctx, t, len(instances), log, func(i int) *service.Found {
+		return d.mdnsFound(ctx, v, instances[i], log)
+	})
+	if stopped != nil {
+		return len(instances), 0, fmt.Errorf("mdns discovery stopped: %w", stopped)
 	}
-	for i := range instances {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return len(instances), 0, fmt.Errorf("mdns discovery stopped: %w", err)
-	}
-
-	found := 0
-	var recordErr error
-	for _, f := range founds {
-		if f == nil {
-			continue
-		}
-		if err := d.record(ctx, t, *f); err != nil {
-			if recordErr == nil {
-				recordErr = err
-			}
-			log.Warn("could not file a found device", "host", f.Host, "port", f.Port, "err", err)
-			continue
-		}
-		found++
-	}
-	return len(instances), found, recordErr
+	return len(instances), found, err
 }
 
 // mdnsFound builds the Found for one published instance, nil when there is

@@ -46,43 +46,13 @@ func (d *Discoverer) runSLP(ctx context.Context, t *model.DiscoveryTask, vendor 
 		return senders, 0, err
 	}
 	port := d.port(v.Code)
-	founds := make([]*service.Found, len(heard))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(d.opts.Workers, len(heard)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				founds[i] = d.slpFound(ctx, v.Code, heard[i], port, log)
-			}
-		}()
+	found, err, stopped := d.identifyAndFile(ctx, t, len(heard), log, func(i int) *service.Found {
+		return d.slpFound(ctx, v.Code, heard[i], port, log)
+	})
+	if stopped != nil {
+		return senders, 0, fmt.Errorf("slp discovery stopped: %w", stopped)
 	}
-	for i := range heard {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return senders, 0, fmt.Errorf("slp discovery stopped: %w", err)
-	}
-
-	found := 0
-	var recordErr error
-	for _, f := range founds {
-		if f == nil {
-			continue
-		}
-		if err := d.record(ctx, t, *f); err != nil {
-			if recordErr == nil {
-				recordErr = err
-			}
-			log.Warn("could not file a found device", "host", f.Host, "err", err)
-			continue
-		}
-		found++
-	}
-	return senders, found, recordErr
+	return senders, found, err
 }
 
 // slpFound builds the Found for one announcer, nil when there is nothing to
@@ -183,4 +153,46 @@ func listenSLPAddr(addr string) (*net.UDPConn, error) {
 		return nil, fmt.Errorf("slp listen on %s: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// identifyAndFile asks the n devices a discovery heard what they are, on
+// the task's workers (identify builds the Found for device i, nil for none
+// worth filing), then files each in the queue. It returns how many were
+// filed and the first filing error, or stopped when ctx ended before the
+// devices had answered (nothing is filed then).
+func (d *Discoverer) identifyAndFile(ctx context.Context, t *model.DiscoveryTask, n int, log *slog.Logger, identify func(i int) *service.Found) (filed int, recordErr error, stopped error) {
+	founds := make([]*service.Found, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(d.opts.Workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				founds[i] = identify(i)
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	for _, f := range founds {
+		if f == nil {
+			continue
+		}
+		if err := d.record(ctx, t, *f); err != nil {
+			if recordErr == nil {
+				recordErr = err
+			}
+			log.Warn("could not file a found device", "host", f.Host, "port", f.Port, "err", err)
+			continue
+		}
+		filed++
+	}
+	return filed, recordErr, nil
 }
