@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ type Kiosks struct {
 // NewKiosks returns the kiosk service.
 func NewKiosks(st *store.Store) *Kiosks { return &Kiosks{st: st, now: time.Now} }
 
-// KioskInput describes a new wall display.
+// KioskInput describes a wall display's settings: a new display's, or the
+// new settings of one (Update). Both are checked by the same validate.
 type KioskInput struct {
 	Name      string
 	ViewQuery string         // the board view, as a URL query ("loc=2&status=attention")
@@ -95,15 +97,93 @@ func checkPageSeconds(v validator, seconds int) {
 		fmt.Sprintf("a whole number of seconds from %d to %d", MinKioskPageSeconds, MaxKioskPageSeconds))
 }
 
-// SetPageSeconds changes how long an active display shows each page; its
-// URL stays the same and it takes the new interval on its next load.
-func (s *Kiosks) SetPageSeconds(ctx context.Context, id int64, seconds int) error {
-	v := validator{}
-	checkPageSeconds(v, seconds)
-	if err := v.err(); err != nil {
-		return err
+// Update replaces the settings of the active display id with in, checked as
+// Create checks a new one, and records the change as actor's in the audit
+// log, in one transaction. The token, and so the URL, stays the same; the
+// display's updated_at moves on, which a running wall learns at its next
+// heartbeat and loads again. It returns the display as stored and what
+// changed, in words; nothing changed is no write, no audit row and no
+// reload. An unknown or revoked display is store.ErrNotFound.
+func (s *Kiosks) Update(ctx context.Context, actor Actor, id int64, in KioskInput) (*model.Kiosk, []string, error) {
+	if err := in.validate(); err != nil {
+		return nil, nil, err
 	}
-	return s.st.Kiosks.SetPageSeconds(ctx, id, seconds)
+	var k *model.Kiosk
+	var changes []string
+	err := Audited(ctx, s.st, actor, func(tx *store.Store) (Change, error) {
+		if err := NewKiosks(tx).checkViewTargets(ctx, in.view); err != nil {
+			return Change{}, err
+		}
+		before, err := tx.Kiosks.ActiveByID(ctx, id)
+		if err != nil {
+			return Change{}, err
+		}
+		after := *before
+		after.Name, after.ViewQuery, after.Columns, after.TileSize = in.Name, in.ViewQuery, in.Columns, in.TileSize
+		after.ShowRF, after.ShowAudio = in.ShowRF, in.ShowAudio
+		after.HeartbeatSeconds, after.PageSeconds = int(in.Heartbeat/time.Second), in.PageSeconds
+		if changes = KioskChanges(before, &after); len(changes) == 0 {
+			k = before
+			return Change{}, errNoKioskChange
+		}
+		if err := tx.Kiosks.UpdateSettings(ctx, &after); err != nil {
+			return Change{}, err
+		}
+		k = &after
+		return Change{Action: "kiosk.update", ObjectKind: "kiosk", ObjectIDs: []int64{id},
+			Summary: fmt.Sprintf("display %q: %s", before.Name, strings.Join(changes, "; "))}, nil
+	})
+	if errors.Is(err, errNoKioskChange) {
+		return k, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, changes, nil
+}
+
+// errNoKioskChange rolls back an update that would store what is stored.
+var errNoKioskChange = errors.New("no kiosk setting changed")
+
+// KioskChanges says, setting by setting, how after differs from before
+// ("tile size m → l"); none when they show the same.
+func KioskChanges(before, after *model.Kiosk) []string {
+	var out []string
+	add := func(what string, was, is any) {
+		if was != is {
+			out = append(out, fmt.Sprintf("%s %v → %v", what, was, is))
+		}
+	}
+	add("name", strconv.Quote(before.Name), strconv.Quote(after.Name))
+	add("view", kioskViewText(before.ViewQuery), kioskViewText(after.ViewQuery))
+	add("tile size", before.TileSize, after.TileSize)
+	add("columns", kioskColumnsText(before.Columns), kioskColumnsText(after.Columns))
+	add("RF meters", onOff(before.ShowRF), onOff(after.ShowRF))
+	add("audio meters", onOff(before.ShowAudio), onOff(after.ShowAudio))
+	add("heartbeat", fmt.Sprintf("%d s", before.HeartbeatSeconds), fmt.Sprintf("%d s", after.HeartbeatSeconds))
+	add("seconds a page", fmt.Sprintf("%d s", before.PageSeconds), fmt.Sprintf("%d s", after.PageSeconds))
+	return out
+}
+
+func kioskViewText(q string) string {
+	if q == "" {
+		return "the whole board"
+	}
+	return q
+}
+
+func kioskColumnsText(n int) string {
+	if n == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(n)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // Create registers a display and returns it with its secret token, which is

@@ -55,16 +55,27 @@ func TestKioskTokenLifecycle(t *testing.T) {
 	if _, _, err := ks.Create(ctx, service.KioskInput{Name: "monitor WORLD"}); !errors.Is(err, store.ErrAlreadyExists) {
 		t.Fatalf("duplicate active name: %v", err)
 	}
-	for _, bad := range []int{2, 121, 0} {
-		if err := ks.SetPageSeconds(ctx, k.ID, bad); !service.IsValidation(err) {
+	// Settings change in place: the same token, a new updated_at.
+	set := service.KioskInput{Name: "Monitor world", ViewQuery: "status=attention", ShowRF: true, TileSize: model.TileSmall, Columns: 4, PageSeconds: 3}
+	for _, bad := range []int{2, 121, -1} {
+		in := set
+		in.PageSeconds = bad
+		if _, _, err := ks.Update(ctx, service.CLI, k.ID, in); !service.IsValidation(err) {
 			t.Errorf("page interval %d: %v", bad, err)
 		}
 	}
-	if err := ks.SetPageSeconds(ctx, k.ID, 3); err != nil {
-		t.Fatal(err)
+	updated, changes, err := ks.Update(ctx, service.CLI, k.ID, set)
+	if err != nil || len(changes) != 3 || !updated.UpdatedAt.After(k.UpdatedAt) {
+		t.Fatalf("update: %+v %q %v", updated, changes, err)
 	}
-	if got, _ := ks.Authenticate(ctx, token); got.PageSeconds != 3 {
-		t.Fatalf("page interval %d, want 3", got.PageSeconds)
+	if got, _ := ks.Authenticate(ctx, token); got.PageSeconds != 3 || got.TileSize != model.TileSmall || got.Columns != 4 || !got.UpdatedAt.Equal(updated.UpdatedAt) {
+		t.Fatalf("stored %+v", got)
+	}
+	if again, changes, err := ks.Update(ctx, service.CLI, k.ID, set); err != nil || changes != nil || !again.UpdatedAt.Equal(updated.UpdatedAt) {
+		t.Fatalf("the same settings again: %q %v", changes, err)
+	}
+	if events, _ := st.AuditEvents.Query().ByActor("cli").List(ctx); len(events) != 1 || events[0].Action != "kiosk.update" {
+		t.Fatalf("audit: %+v", events)
 	}
 	if _, err := ks.Revoke(ctx, "MONITOR world"); err != nil {
 		t.Fatal(err)
@@ -76,8 +87,8 @@ func TestKioskTokenLifecycle(t *testing.T) {
 	if _, err := ks.Revoke(ctx, "Monitor world"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("revoke twice: %v", err)
 	}
-	if err := ks.SetPageSeconds(ctx, k.ID, 20); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("page interval of a revoked display: %v", err)
+	if _, _, err := ks.Update(ctx, service.CLI, k.ID, set); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("settings of a revoked display: %v", err)
 	}
 	// The name is free again once revoked.
 	if _, _, err := ks.Create(ctx, service.KioskInput{Name: "Monitor world"}); err != nil {

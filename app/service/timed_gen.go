@@ -359,10 +359,10 @@ func (t *TimedKiosks) Revoke(ctx context.Context, p1 string) (r0 *model.Kiosk, e
 	return t.Kiosks.Revoke(ctx, p1)
 }
 
-// SetPageSeconds times Kiosks.SetPageSeconds.
-func (t *TimedKiosks) SetPageSeconds(ctx context.Context, p1 int64, p2 int) (err error) {
-	defer t.obs.ObserveCall(ctx, "Kiosks.SetPageSeconds", time.Now(), &err)
-	return t.Kiosks.SetPageSeconds(ctx, p1, p2)
+// Update times Kiosks.Update.
+func (t *TimedKiosks) Update(ctx context.Context, p1 Actor, p2 int64, p3 KioskInput) (r0 *model.Kiosk, r1 []string, err error) {
+	defer t.obs.ObserveCall(ctx, "Kiosks.Update", time.Now(), &err)
+	return t.Kiosks.Update(ctx, p1, p2, p3)
 }
 
 // TimedLocations is Locations with every call reported to an Observer.

@@ -58,14 +58,28 @@ func (r *Kiosks) Revoke(ctx context.Context, id int64, at time.Time) error {
 	return rowsOrNotFound(res, "revoke kiosk %d", id)
 }
 
-// SetPageSeconds sets how long an unrevoked kiosk shows each page.
-func (r *Kiosks) SetPageSeconds(ctx context.Context, id int64, seconds int) error {
-	res, err := r.db.NewUpdate().Model((*model.Kiosk)(nil)).
-		Set("page_seconds = ?", seconds).Set("updated_at = now()").Where("id = ? AND revoked_at IS NULL", id).Exec(ctx)
-	if err != nil {
-		return wrap(err, "set page seconds of kiosk %d", id)
+// ActiveByID finds an unrevoked kiosk by id.
+func (r *Kiosks) ActiveByID(ctx context.Context, id int64) (*model.Kiosk, error) {
+	k := new(model.Kiosk)
+	if err := r.db.NewSelect().Model(k).Where("id = ? AND revoked_at IS NULL", id).Scan(ctx); err != nil {
+		return nil, wrap(err, "find kiosk %d", id)
 	}
-	return rowsOrNotFound(res, "set page seconds of kiosk %d", id)
+	return k, nil
+}
+
+// UpdateSettings stores what an unrevoked kiosk shows and how (name, view,
+// tiles, meters, heartbeat, paging), never its token, and moves updated_at
+// on: a running wall compares it with the one it was drawn with. k's
+// UpdatedAt is set to the stored value.
+func (r *Kiosks) UpdateSettings(ctx context.Context, k *model.Kiosk) error {
+	res, err := r.db.NewUpdate().Model(k).
+		Column("name", "view_query", "columns", "tile_size", "show_rf", "show_audio", "heartbeat_seconds", "page_seconds").
+		Set("updated_at = clock_timestamp()").
+		Where("id = ? AND revoked_at IS NULL", k.ID).Returning("updated_at").Exec(ctx)
+	if err != nil {
+		return wrap(err, "update kiosk %d", k.ID)
+	}
+	return rowsOrNotFound(res, "update kiosk %d", k.ID)
 }
 
 // Seen records a heartbeat from a kiosk.

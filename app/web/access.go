@@ -143,7 +143,7 @@ var routeAccess = map[string]access{
 	RouteAdminKiosks:      accessAdmin,
 	RouteAdminKioskCreate: accessAdmin,
 	RouteAdminKioskRevoke: accessAdmin,
-	RouteAdminKioskPaging: accessAdmin,
+	RouteAdminKioskUpdate: accessAdmin,
 
 	RouteAdminWebhooks:      accessAdmin,
 	RouteAdminWebhookCreate: accessAdmin,

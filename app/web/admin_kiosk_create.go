@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,34 +16,7 @@ import (
 // URL, once: the page is not cached and the URL is stored nowhere (only a
 // hash of its token), so it is never shown again nor written to the log.
 func (s *Server) adminKioskCreate(c echo.Context) error {
-	form := kioskForm{
-		Name: truncate(c.FormValue("name"), 200), View: truncate(c.FormValue("view"), 600), Columns: truncate(c.FormValue("columns"), 10),
-		Size: truncate(c.FormValue("size"), 4), ShowRF: c.FormValue("show_rf") == "1", ShowAudio: c.FormValue("show_audio") == "1",
-		Heartbeat: truncate(c.FormValue("heartbeat"), 20), Pages: truncate(c.FormValue("page_seconds"), 10),
-	}
-	fields := map[string]string{}
-	in := service.KioskInput{Name: form.Name, ViewQuery: form.View, TileSize: model.TileSize(form.Size), ShowRF: form.ShowRF, ShowAudio: form.ShowAudio}
-	if v := strings.TrimSpace(form.Columns); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			fields["columns"] = "a whole number, 0 (automatic) to 24"
-		}
-		in.Columns = n
-	}
-	if v := strings.TrimSpace(form.Pages); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			fields["page_seconds"] = pageSecondsHelp
-		}
-		in.PageSeconds = n
-	}
-	if v := strings.TrimSpace(form.Heartbeat); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			fields["heartbeat"] = "a duration such as 30s or 1m"
-		}
-		in.Heartbeat = d
-	}
+	form, in, fields := readKioskForm(c)
 	var k *model.Kiosk
 	var token string
 	if len(fields) == 0 {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,40 +10,10 @@ import (
 	"micboard/app/service"
 )
 
-// kioskForm is the create form as typed.
-type kioskForm struct {
-	Name      string
-	View      string
-	Columns   string
-	Size      string
-	ShowRF    bool
-	ShowAudio bool
-	Heartbeat string
-	Pages     string // seconds a page, as typed
-	Errors    map[string]string
-}
-
-// newKioskForm is the create form before anything is typed.
-func newKioskForm() kioskForm {
-	return kioskForm{Size: "l", ShowRF: true, ShowAudio: true, Heartbeat: "30s", Pages: strconv.Itoa(service.DefaultKioskPageSeconds)}
-}
-
-// kioskPagingEdit is a page interval typed into one display's row that was
-// refused, shown again with the reason.
-type kioskPagingEdit struct {
-	ID    int64
-	Value string
-	Error string
-}
-
 // kioskRow is one display of the table.
 type kioskRow struct {
 	Kiosk *model.Kiosk
 	Alive bool
-	// Pages and PagesError fill the row's page interval field: the stored
-	// value, or the refused one with why.
-	Pages      string
-	PagesError string
 }
 
 // kiosksPage is the data of /admin/kiosks.
@@ -52,7 +21,9 @@ type kiosksPage struct {
 	Nav    []adminNavItem
 	Rows   []kioskRow
 	Create kioskForm
-	Paging kioskPagingEdit
+	// Edit is the edit form open above the table (?edit=ID, or one refused
+	// with its reasons); nil when none is.
+	Edit *kioskForm
 	// NewURL is the secret URL of the display just created: shown in this
 	// one answer and never again (only its hash is stored).
 	NewURL  string
@@ -61,8 +32,9 @@ type kiosksPage struct {
 }
 
 var kiosksNotices = map[string]string{
-	"revoked": "Display revoked: it shows \"This display was revoked\" from its next request.",
-	"paging":  "Page interval saved: the display turns its pages at the new pace from its next load or reconnect; its URL is unchanged.",
+	"revoked":   "Display revoked: it shows \"This display was revoked\" from its next request.",
+	"saved":     "Display saved: a running display loads again with the new settings at its next heartbeat; its URL is unchanged.",
+	"unchanged": "Nothing changed: the display already shows these settings.",
 }
 
 // adminKiosksList renders the wall displays: what each shows, when it last
@@ -80,12 +52,16 @@ func (s *Server) renderKiosks(c echo.Context, status int, p kiosksPage) error {
 		return err
 	}
 	now := time.Now()
+	editID, editing := queryID(c, "edit")
 	for _, k := range list {
-		row := kioskRow{Kiosk: k, Alive: service.Alive(k, now), Pages: strconv.Itoa(k.PageSeconds)}
-		if p.Paging.ID == k.ID {
-			row.Pages, row.PagesError = p.Paging.Value, p.Paging.Error
+		p.Rows = append(p.Rows, kioskRow{Kiosk: k, Alive: service.Alive(k, now)})
+		if p.Edit == nil && editing && k.ID == editID && k.RevokedAt == nil {
+			f := editKioskForm(k)
+			p.Edit = &f
 		}
-		p.Rows = append(p.Rows, row)
+		if p.Edit != nil && p.Edit.ID == k.ID {
+			p.Edit.Stored = k.Name
+		}
 	}
 	p.Nav = adminNav(c, RouteAdminKiosks)
 	if p.NewURL == "" {

@@ -13,6 +13,7 @@ import (
 	"micboard/app/model"
 	"micboard/app/service"
 	"micboard/app/store"
+	"micboard/app/web/htmx"
 )
 
 // kioskView is what the kiosk layout needs besides the board.
@@ -20,9 +21,12 @@ type kioskView struct {
 	Name         string
 	Columns      int
 	Size         model.TileSize
-	HeartbeatURL string
+	HeartbeatURL string // carries Version
 	HeartbeatSec int
-	Revoked      bool
+	// Version is the version of the settings the wall is drawn with
+	// (kioskVersion); its heartbeat sends it back.
+	Version string
+	Revoked bool
 	// Fit marks a wall that static/js/kiosk_fit.js fits to its screen (a
 	// phone's packs are a plain column). MinName is the smallest name a
 	// fitted wall draws, as a share of the screen height; below it the
@@ -118,10 +122,12 @@ func (s *Server) kioskBoard(c echo.Context, k *model.Kiosk) (*boardPage, error) 
 		return nil, err
 	}
 	token := c.Param("token")
+	version := kioskVersion(k)
 	data.GridURL = s.echo.Reverse(RouteKioskGrid, token)
 	data.Kiosk = &kioskView{
 		Name: k.Name, Columns: k.Columns, Size: k.TileSize, HeartbeatSec: k.HeartbeatSeconds,
-		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token),
+		HeartbeatURL: s.echo.Reverse(RouteKioskHeartbeat, token) + "?" + url.Values{kioskVersionParam: {version}}.Encode(),
+		Version:      version,
 		Fit:          true, MinName: kioskMinName(k.TileSize), PageSeconds: k.PageSeconds,
 	}
 	return data, nil
@@ -154,7 +160,9 @@ func (s *Server) kioskEvents(c echo.Context) error {
 }
 
 // kioskHeartbeat records that a display is alive; 410 tells a revoked one
-// to reload into its "revoked" page.
+// to reload into its "revoked" page. A wall drawn with other settings than
+// the stored ones (an admin saved the display since) is told to reload
+// with HX-Refresh, which htmx does by itself: the same URL, the new view.
 func (s *Server) kioskHeartbeat(c echo.Context) error {
 	k, err := s.kioskAuth(c)
 	if errors.Is(err, service.ErrKioskRevoked) {
@@ -164,8 +172,22 @@ func (s *Server) kioskHeartbeat(c echo.Context) error {
 		return err
 	}
 	s.recordHeartbeat(c, k)
+	// A page without a version (drawn before walls sent one) is left be.
+	if v := c.QueryParam(kioskVersionParam); v != "" && v != kioskVersion(k) {
+		if err := (htmx.Response{Refresh: true}).Apply(c); err != nil {
+			return err
+		}
+	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// kioskVersionParam names the heartbeat's settings version in its URL.
+const kioskVersionParam = "v"
+
+// kioskVersion is the version of a display's settings: the microsecond of
+// its last change (updated_at, moved on by every save and never by a
+// heartbeat), compared for equality only.
+func kioskVersion(k *model.Kiosk) string { return strconv.FormatInt(k.UpdatedAt.UnixMicro(), 10) }
 
 func (s *Server) recordHeartbeat(c echo.Context, k *model.Kiosk) {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)

@@ -91,7 +91,7 @@ const (
 	RouteAdminKiosks      = "admin.kiosks"
 	RouteAdminKioskCreate = "admin.kiosks.create"
 	RouteAdminKioskRevoke = "admin.kiosks.revoke"
-	RouteAdminKioskPaging = "admin.kiosks.paging"
+	RouteAdminKioskUpdate = "admin.kiosks.update"
 
 	RouteAdminWebhooks      = "admin.webhooks"
 	RouteAdminWebhookCreate = "admin.webhooks.create"
@@ -261,7 +261,7 @@ func (s *Server) routes() {
 	s.get("/admin/kiosks", s.adminKiosksList).Name = RouteAdminKiosks
 	e.POST("/admin/kiosks", s.adminKioskCreate).Name = RouteAdminKioskCreate
 	e.POST("/admin/kiosks/:id/revoke", s.adminKioskRevoke).Name = RouteAdminKioskRevoke
-	e.POST("/admin/kiosks/:id/paging", s.adminKioskPagingSave).Name = RouteAdminKioskPaging
+	e.POST("/admin/kiosks/:id", s.adminKioskUpdate).Name = RouteAdminKioskUpdate
 	s.get("/admin/webhooks", s.adminWebhooksList).Name = RouteAdminWebhooks
 	e.POST("/admin/webhooks", s.adminWebhookCreate).Name = RouteAdminWebhookCreate
 	e.POST("/admin/webhooks/:id/remove", s.adminWebhookRemove).Name = RouteAdminWebhookRemove
