@@ -18,8 +18,8 @@ type Point struct {
 
 // sample is a Point as the ring keeps it: a 1,000-channel board holds 180
 // of them per channel, so values sit inline instead of behind four
-// pointers each (40 bytes a sample instead of about 100 and four
-// allocations). float32 is finer than any chart draws.
+// pointers each, and the status is a number (24 bytes a sample instead of
+// about 100 and four allocations). float32 is finer than any chart draws.
 type sample struct {
 	at     int64 // Unix nanoseconds
 	rf     float32
@@ -27,7 +27,21 @@ type sample struct {
 	bars   int16
 	pct    int16
 	has    uint8 // which of the values above were known
-	status model.Status
+	status uint8 // index in sampleStatuses
+}
+
+// sampleStatuses numbers the statuses a sample keeps; 0 is none.
+var sampleStatuses = [...]model.Status{"", model.StatusRxOffline, model.StatusAudioPeak, model.StatusCritical,
+	model.StatusReplace, model.StatusGood, model.StatusPrevGood, model.StatusPrevReplace, model.StatusPrevCritical,
+	model.StatusTxOff, model.StatusUnassigned}
+
+func statusCode(s model.Status) uint8 {
+	for i, v := range sampleStatuses {
+		if v == s {
+			return uint8(i)
+		}
+	}
+	return 0
 }
 
 const (
@@ -38,7 +52,7 @@ const (
 )
 
 func (s sample) point() Point {
-	p := Point{At: time.Unix(0, s.at), Status: s.status}
+	p := Point{At: time.Unix(0, s.at), Status: sampleStatuses[s.status]}
 	if s.has&hasBars != 0 {
 		v := int(s.bars)
 		p.BatteryBars = &v
@@ -84,7 +98,7 @@ func (r *ring) add(now time.Time, t *Tile, step time.Duration) {
 		return
 	}
 	r.lastAt = now
-	s := sample{at: now.UnixNano(), status: t.Status}
+	s := sample{at: now.UnixNano(), status: statusCode(t.Status)}
 	if b := t.Battery.Bars; b != nil {
 		s.bars, s.has = int16(clampInt16(*b)), s.has|hasBars
 	}

@@ -53,3 +53,14 @@ func TestRingClampsImpossibleBatteryFigures(t *testing.T) {
 		t.Fatalf("percent read back as %d, want it clamped to %d", got, 1<<15-1)
 	}
 }
+
+// Every status the board shows reads back from the history as it went in.
+func TestRingKeepsEveryStatus(t *testing.T) {
+	for _, st := range sampleStatuses[1:] {
+		r := newRing(1)
+		r.add(time.Unix(1, 0), &Tile{Status: st}, time.Second)
+		if got := r.points()[0].Status; got != st {
+			t.Errorf("status %s read back as %q", st, got)
+		}
+	}
+}
