@@ -494,6 +494,29 @@ func (b *Board) TilesByID(ids []int64) []Tile {
 	return out
 }
 
+// TilesByIDInto is TilesByID writing into dst, whose tiles and RF slices
+// it reuses: a reader that looks at every metered channel several times a
+// second (the stream hub) keeps one buffer instead of allocating a board's
+// worth of snapshots each time. The snapshots are dst's until its next use.
+func (b *Board) TilesByIDInto(dst []Tile, ids []int64) []Tile {
+	dst = dst[:0]
+	b.mu.RLock()
+	for _, id := range ids {
+		t, ok := b.tiles[id]
+		if !ok {
+			continue
+		}
+		var rf []float64
+		if len(dst) < cap(dst) {
+			rf = dst[:len(dst)+1][len(dst)].RFLevelDBm[:0]
+		}
+		dst = append(dst, *t)
+		dst[len(dst)-1].RFLevelDBm = append(rf, t.RFLevelDBm...)
+	}
+	b.mu.RUnlock()
+	return dst
+}
+
 // Tiles returns snapshots of every channel, by receiver then channel number.
 func (b *Board) Tiles() []Tile {
 	b.mu.RLock()

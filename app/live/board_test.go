@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -421,5 +422,43 @@ func TestPersisterKeepsChangesThroughAnOutage(t *testing.T) {
 			tx, err := st.Transmitters.ByChannel(ctx, id)
 			return err == nil && tx.BatteryBars != nil && *tx.BatteryBars == 1
 		})
+	}
+}
+
+// A reused snapshot buffer gives the same snapshots as a fresh one, and
+// never shares its RF slices with the board: a later reading must not
+// change a snapshot taken before it, nor a reused buffer the board.
+func TestTilesByIDIntoReusesItsBuffer(t *testing.T) {
+	t.Parallel()
+	_, rx, b, clk := setup(t)
+	id1, _ := b.ChannelID(rx.ID, 1)
+	id2, _ := b.ChannelID(rx.ID, 2)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.RFLevelDBm = []float64{-60, -70} }))
+	b.Apply(rx.ID, reading(clk.Now(), 2, func(c *device.ChannelReading) { c.RFLevelDBm = []float64{-80} }))
+
+	buf := b.TilesByIDInto(nil, []int64{id1, id2, 999999})
+	if len(buf) != 2 || buf[0].ChannelID != id1 || buf[1].ChannelID != id2 {
+		t.Fatalf("first snapshots: %d tiles", len(buf))
+	}
+	first := append([]float64(nil), buf[0].RFLevelDBm...)
+	buf[0].RFLevelDBm[0] = 0 // a reader scribbling on its snapshot
+	if tile, _ := b.Tile(id1); tile.RFLevelDBm[0] != -60 {
+		t.Fatalf("the board's RF changed with the snapshot: %v", tile.RFLevelDBm)
+	}
+
+	clk.Add(time.Second)
+	b.Apply(rx.ID, reading(clk.Now(), 1, func(c *device.ChannelReading) { c.RFLevelDBm = []float64{-50, -55} }))
+	again := b.TilesByIDInto(buf, []int64{id2, id1})
+	fresh := b.TilesByID([]int64{id2, id1})
+	if len(again) != 2 || again[0].ChannelID != id2 || again[1].ChannelID != id1 {
+		t.Fatalf("second snapshots in the wrong order: %+v", again)
+	}
+	for i := range fresh {
+		if !slices.Equal(again[i].RFLevelDBm, fresh[i].RFLevelDBm) || again[i].StateVersion != fresh[i].StateVersion {
+			t.Errorf("reused snapshot %d: RF %v, fresh %v", i, again[i].RFLevelDBm, fresh[i].RFLevelDBm)
+		}
+	}
+	if !slices.Equal(first, []float64{-60, -70}) || !slices.Equal(again[1].RFLevelDBm, []float64{-50, -55}) {
+		t.Errorf("RF before %v, after %v", first, again[1].RFLevelDBm)
 	}
 }

@@ -32,6 +32,15 @@ type streamHub struct {
 	open     int // streams joined
 	peak     int // most streams open since memory was last handed back
 	freed    time.Time
+
+	// Kept from tick to tick: at ten samples a second every channel of a
+	// big board changes in every tick, and a fresh board's worth of
+	// snapshots and maps each time was most of what the hub allocated.
+	pending map[int64]live.Change
+	ids     []int64
+	snaps   []live.Tile
+	tiles   map[int64]*live.Tile
+	lines   map[renderKey]string
 }
 
 // viewFeed is one distinct view (filter and tile options) with its streams.
@@ -207,8 +216,13 @@ func tickUntilIdle(stopping <-chan struct{}, stopped func(), tick func(now time.
 // changesSince gathers the board's changes after version cursor, one
 // entry per channel with every kind of change it had.
 func (s *Server) changesSince(cursor uint64) (pending map[int64]live.Change, next uint64, complete bool) {
-	pending = map[int64]live.Change{}
-	next, complete = s.board.ChangesSince(cursor, func(id int64, c live.Change) { pending[id] |= c })
+	return s.changesSinceInto(map[int64]live.Change{}, cursor)
+}
+
+// changesSinceInto is changesSince filling pending, emptied first.
+func (s *Server) changesSinceInto(pending map[int64]live.Change, cursor uint64) (map[int64]live.Change, uint64, bool) {
+	clear(pending)
+	next, complete := s.board.ChangesSince(cursor, func(id int64, c live.Change) { pending[id] |= c })
 	return pending, next, complete
 }
 
@@ -222,15 +236,25 @@ func (h *streamHub) tick(now time.Time) bool {
 		return false
 	}
 	h.ticks++
-	pending, next, complete := h.s.changesSince(h.cursor)
+	if h.pending == nil {
+		h.pending = map[int64]live.Change{}
+	}
+	pending, next, complete := h.s.changesSinceInto(h.pending, h.cursor)
 	h.cursor = next
-	ids := make([]int64, 0, len(pending))
+	ids := h.ids[:0]
 	for id := range pending {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids) // a stable order on the wire
-	snaps := h.s.board.TilesByID(ids)
-	tiles := make(map[int64]*live.Tile, len(snaps))
+	h.ids = ids
+	snaps := h.s.board.TilesByIDInto(h.snaps, ids)
+	h.snaps = snaps
+	if h.tiles == nil {
+		h.tiles, h.lines = map[int64]*live.Tile{}, map[renderKey]string{}
+	}
+	tiles, lines := h.tiles, h.lines
+	clear(tiles)
+	clear(lines) // meter lines shared by feeds with the same options
 	for i := range snaps {
 		tiles[snaps[i].ChannelID] = &snaps[i]
 	}
@@ -246,7 +270,6 @@ func (h *streamHub) tick(now time.Time) bool {
 	}
 	ping := h.ticks%pingEveryTicks == 0
 	alerts := h.newAlertFrames()
-	lines := map[renderKey]string{} // meter lines shared by feeds with the same options
 	for _, feed := range h.feeds {
 		var out bytes.Buffer
 		feed.update(h.s, &out, ids, pending, tiles, next, complete, lines, now)
