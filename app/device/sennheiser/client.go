@@ -262,9 +262,9 @@ func (c *Client) Run(ctx context.Context, fn func(device.Reading)) error {
 		lifetime:     c.lifetime(),
 		count:        c.Channels(),
 		nextPing:     now,
-		nextRefresh:  now.Add(c.cfg.RefreshInterval),
 		errorsLogged: map[int]bool{},
 	}
+	s.nextRefresh = now.Add(c.refreshAfter(s))
 	if s.count > 0 && s.fam != FamilyUnknown {
 		s.nextRenew = now
 	}
@@ -362,9 +362,24 @@ func (c *Client) timers(ctx context.Context, s *session, now time.Time) error {
 		if err := c.sendReads(ctx, reqs...); err != nil {
 			return c.sendErr(ctx, "refresh", err)
 		}
-		s.nextRefresh = now.Add(c.cfg.RefreshInterval)
+		s.nextRefresh = now.Add(c.refreshAfter(s))
 	}
 	return nil
+}
+
+// identifyRetry is how soon the reads that tell what a device is go out
+// again while it has not said: UDP may lose the opening reads (a busy
+// switch, a receiver still booting), and waiting a whole refresh interval
+// would leave a receiver unidentified for that long.
+const identifyRetry = time.Second
+
+// refreshAfter is the time to the next re-read: soon while the family or
+// the channel count is unknown, else the refresh interval.
+func (c *Client) refreshAfter(s *session) time.Duration {
+	if s.fam == FamilyUnknown || s.count == 0 {
+		return min(identifyRetry, c.cfg.RefreshInterval)
+	}
+	return c.cfg.RefreshInterval
 }
 
 func (c *Client) sendErr(ctx context.Context, what string, err error) error {

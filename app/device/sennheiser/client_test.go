@@ -26,6 +26,9 @@ type fakeEM struct {
 	txAbsent map[int]bool
 	// end310 makes the fake end the first subscription with error 310.
 	end310 bool
+	// dropFirst loses that many datagrams before the first it hears, as a
+	// busy network or a booting receiver may.
+	dropFirst int
 
 	mu         sync.Mutex
 	silent     bool
@@ -107,6 +110,11 @@ func (f *fakeEM) serve() {
 			continue
 		}
 		f.mu.Lock()
+		if f.dropFirst > 0 {
+			f.dropFirst--
+			f.mu.Unlock()
+			continue
+		}
 		f.requests = append(f.requests, m)
 		silent := f.silent
 		f.mu.Unlock()
@@ -404,6 +412,31 @@ func TestClientEM4ByProbe(t *testing.T) {
 	}
 	if !dev.requested("/rx3/name") || !dev.requested("/mates/tx4/battery/gauge") {
 		t.Error("probe or channel 4 reads missing")
+	}
+}
+
+// The opening reads are lost: the client asks again within about a second
+// while it does not know what the device is, not a refresh interval later.
+func TestClientAsksAgainWhenTheOpeningReadsAreLost(t *testing.T) {
+	dev := newFakeEM(t, "EW-DX EM 4", 4, func(f *fakeEM) { f.dropFirst = 6 })
+	cfg := dev.config()
+	cfg.RefreshInterval = time.Minute
+	cfg.PingInterval, cfg.LinkTimeout = 200*time.Millisecond, 2*time.Second
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	run := startRun(ctx, t, c)
+	waitFor(t, "the family and the channels of a device whose first reads were lost", func() bool {
+		s := run.snapshot()
+		return c.Family() == FamilyEWDX && s.ChannelCount == device.Some(4)
+	})
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("identified after %v; want within about a second of the lost reads", took)
 	}
 }
 
