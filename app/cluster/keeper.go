@@ -43,8 +43,17 @@ type Options struct {
 	// dies (default 10 s). Leases are renewed every TTL/5 and last 3/5 of
 	// it past each renewal, so a dead owner's receivers are free within
 	// 3/5 of TTL and taken by the next round of another instance.
-	TTL    time.Duration
+	TTL time.Duration
+	// Board, when set, is told which receivers nobody watches: those of
+	// an instance that stopped beating, until someone watches them again.
+	Board  Marks
 	Logger *slog.Logger
+}
+
+// Marks is where the keeper marks receivers nobody watches (live.Board).
+type Marks interface {
+	SetUnwatched(receiverIDs []int64, since time.Time)
+	SetWatched(receiverIDs []int64)
 }
 
 // Keeper keeps this instance's leases: one renewal statement per round,
@@ -60,6 +69,10 @@ type Keeper struct {
 	stopping  bool
 	peers     int // live instances at the last round, this one included
 	rounds    int
+
+	// marked are the receivers this keeper told the board nobody
+	// watches (only the keeper's goroutine uses it).
+	marked map[int64]bool
 
 	wake  chan struct{}
 	first chan struct{} // closed after the first round
@@ -107,7 +120,7 @@ func New(o Options) *Keeper {
 	if o.Instance.StartedAt.IsZero() {
 		o.Instance.StartedAt = time.Now()
 	}
-	return &Keeper{o: o, log: o.Logger, held: map[int64]int64{}, wake: make(chan struct{}, 1), first: make(chan struct{})}
+	return &Keeper{o: o, log: o.Logger, held: map[int64]int64{}, marked: map[int64]bool{}, wake: make(chan struct{}, 1), first: make(chan struct{})}
 }
 
 // ID is this instance's id.
@@ -252,6 +265,9 @@ func (k *Keeper) renewAndBalance(ctx context.Context) error {
 		inst.SSEClients = stats()
 	}
 	leases := k.o.Store.Leases
+	k.mu.RLock()
+	last := k.renewedAt
+	k.mu.RUnlock()
 	renewed, err := leases.Renew(ctx, &inst, k.leaseFor())
 	if err != nil {
 		return err
@@ -272,6 +288,15 @@ func (k *Keeper) renewAndBalance(ctx context.Context) error {
 	if stopping {
 		k.set(ctx, held, now)
 		return nil
+	}
+	// Others' heartbeats are judged only when this instance's own came in
+	// time too (after a database outage every heartbeat is old, and the
+	// others renew within a round), and before claiming: a receiver taken
+	// over from a dead instance stays marked until this one reads it.
+	if !last.IsZero() && now.Sub(last) <= k.silent() {
+		if err := k.markUnwatched(ctx, held); err != nil && ctx.Err() == nil {
+			k.log.Warn("receiver leases: find the receivers nobody watches", "err", err)
+		}
 	}
 	if k.rounds++; k.rounds%pruneEvery == 1 {
 		if _, err := k.o.Store.Instances.Prune(ctx, instanceGone); err != nil {
@@ -318,6 +343,59 @@ func (k *Keeper) renewAndBalance(ctx context.Context) error {
 		}
 		k.log.Info("receiver leases handed to other instances", "released", n, "held", len(held), "share", share, "instances", peers)
 		k.notify(ctx, "released "+k.ID())
+	}
+	return nil
+}
+
+// silent is how long an instance may go without a heartbeat before the
+// receivers it holds count as unwatched: two renewals missed, and a
+// quarter more for a slow round.
+func (k *Keeper) silent() time.Duration { return 2*k.Every() + k.Every()/4 }
+
+// markUnwatched tells the board which receivers nobody watches now: held
+// by an instance silent for longer than silent, or lapsed and not claimed.
+// The ones no longer on that list are cleared, except those this instance
+// holds: their mark goes when its own monitor reads them.
+func (k *Keeper) markUnwatched(ctx context.Context, held map[int64]int64) error {
+	if k.o.Board == nil {
+		return nil
+	}
+	list, err := k.o.Store.Leases.Unwatched(ctx, k.ID(), k.silent())
+	if err != nil {
+		return err
+	}
+	nobody := map[int64]bool{}
+	since := map[time.Time][]int64{}
+	for _, u := range list {
+		nobody[u.ReceiverID] = true
+		if !k.marked[u.ReceiverID] {
+			since[u.Since] = append(since[u.Since], u.ReceiverID)
+		}
+	}
+	var cleared []int64
+	for id := range k.marked {
+		switch {
+		case nobody[id]:
+		case held[id] > 0:
+			delete(k.marked, id) // its monitor clears the mark once it reads
+		default:
+			delete(k.marked, id)
+			cleared = append(cleared, id)
+		}
+	}
+	if len(cleared) > 0 {
+		k.o.Board.SetWatched(cleared)
+	}
+	n := 0
+	for at, ids := range since {
+		for _, id := range ids {
+			k.marked[id] = true
+		}
+		n += len(ids)
+		k.o.Board.SetUnwatched(ids, at)
+	}
+	if n > 0 {
+		k.log.Warn("receivers nobody watches: the instance holding their leases stopped beating; shown greyed until one takes them over", "receivers", n)
 	}
 	return nil
 }

@@ -59,7 +59,14 @@ func (n *node) heldNow() map[int64]int64 {
 
 func startNode(t *testing.T, st *store.Store, id string, ttl time.Duration) *node {
 	t.Helper()
-	k := cluster.New(cluster.Options{Store: st, Instance: model.Instance{ID: id, Host: "test"}, TTL: ttl})
+	return startNodeOn(t, st, id, ttl, nil)
+}
+
+// startNodeOn starts a keeper that marks on board the receivers nobody
+// watches.
+func startNodeOn(t *testing.T, st *store.Store, id string, ttl time.Duration, board cluster.Marks) *node {
+	t.Helper()
+	k := cluster.New(cluster.Options{Store: st, Instance: model.Instance{ID: id, Host: "test"}, TTL: ttl, Board: board})
 	n := &node{k: k, done: make(chan struct{})}
 	k.OnChange(func(_ context.Context, held, _ map[int64]int64) {
 		n.mu.Lock()

@@ -243,8 +243,8 @@ func (b *Board) Apply(receiverID int64, r device.Reading) (unknown []int) {
 	// Anything heard from a receiver means it answers: all its channels are
 	// online, not only the ones this update mentions.
 	for _, id := range nums {
-		if t := b.tiles[id]; t != nil && !t.Online {
-			t.Online, t.OfflineSince = true, nil
+		if t := b.tiles[id]; t != nil && (!t.Online || t.UnwatchedSince != nil) {
+			t.Online, t.OfflineSince, t.UnwatchedSince = true, nil, nil
 			b.touch(t, now, ChangeState)
 			pubs = append(pubs, pub{id, ChangeState})
 		}
@@ -415,17 +415,64 @@ func sameBattery(a, b model.Battery) bool {
 	return sameInt(a.Bars, b.Bars) && sameInt(a.Percent, b.Percent) && sameInt(a.Minutes, b.Minutes)
 }
 
-// SetOnline marks every channel of a receiver online or offline.
+// SetOnline marks every channel of a receiver online or offline. Either
+// way this instance's monitor watches the receiver: it is no longer
+// unwatched.
 func (b *Board) SetOnline(receiverID int64, online bool) {
 	now := b.opts.Now()
 	var ids []int64
 	b.mu.Lock()
 	for _, id := range b.byRx[receiverID] {
-		if t := b.tiles[id]; t != nil && t.Online != online {
+		t := b.tiles[id]
+		if t == nil || (t.Online == online && t.UnwatchedSince == nil) {
+			continue
+		}
+		if t.Online != online {
 			t.Online, t.OfflineSince = online, nil
 			if !online {
 				at := now
 				t.OfflineSince = &at
+			}
+		}
+		t.UnwatchedSince = nil
+		b.touch(t, now, ChangeState)
+		ids = append(ids, id)
+	}
+	b.mu.Unlock()
+	for _, id := range ids {
+		b.hub.publish(id, ChangeState)
+	}
+}
+
+// SetUnwatched marks the channels of receivers nobody watches (the
+// instance holding their leases stopped beating), since when: each keeps
+// its last state and colour, shown greyed, and its status (what counts and
+// alerts read) is unchanged. A channel already marked keeps its first
+// since. A watcher speaking again (Apply, ApplyRemote, SetOnline) or
+// SetWatched clears the mark.
+func (b *Board) SetUnwatched(receiverIDs []int64, since time.Time) {
+	b.setUnwatched(receiverIDs, &since)
+}
+
+// SetWatched clears the unwatched mark of receivers: someone watches them
+// again.
+func (b *Board) SetWatched(receiverIDs []int64) { b.setUnwatched(receiverIDs, nil) }
+
+func (b *Board) setUnwatched(receiverIDs []int64, since *time.Time) {
+	now := b.opts.Now()
+	var ids []int64
+	b.mu.Lock()
+	for _, rx := range receiverIDs {
+		for _, id := range b.byRx[rx] {
+			t := b.tiles[id]
+			if t == nil || (t.UnwatchedSince == nil) == (since == nil) {
+				continue
+			}
+			if since != nil {
+				at := *since
+				t.UnwatchedSince = &at
+			} else {
+				t.UnwatchedSince = nil
 			}
 			b.touch(t, now, ChangeState)
 			ids = append(ids, id)

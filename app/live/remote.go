@@ -114,6 +114,11 @@ func (b *Board) ApplyRemote(rs []Remote) (unknownReceivers []int64) {
 // made; a tile is a state change when any state field moved.
 func applyRemote(t *Tile, r *Remote) Change {
 	c := ChangeMeter
+	if t.UnwatchedSince != nil {
+		// Its watcher speaks: whoever sent this holds the receiver now.
+		t.UnwatchedSince = nil
+		c |= ChangeState
+	}
 	nb := model.Battery{Bars: r.Bars, Percent: r.Percent, Minutes: r.Minutes}
 	if !sameBattery(nb, t.Battery) {
 		if sameBars(nb, t.Battery) {

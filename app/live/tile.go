@@ -39,6 +39,10 @@ type Tile struct {
 	// OfflineSince is when the receiver stopped answering: nil while it
 	// answers, or when nobody knows (never heard).
 	OfflineSince *time.Time
+	// UnwatchedSince is set while nobody watches the receiver (the
+	// instance holding its lease died): the tile keeps its last state,
+	// greyed, until a watcher speaks again. Nil while watched.
+	UnwatchedSince *time.Time
 
 	FrequencyKHz *int
 	TxModel      string

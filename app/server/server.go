@@ -102,7 +102,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	keeper := newKeeper(o, st.Fresh())
+	keeper := newKeeper(o, st.Fresh(), board)
 	clog := o.Logger.With("component", "cluster")
 	// The relays tell their own notifications apart by a name of this
 	// process alone, whatever the instance is called.
@@ -157,8 +157,9 @@ func randomName() string {
 	return hex.EncodeToString(b[:])
 }
 
-// newKeeper names this instance and builds its lease keeper.
-func newKeeper(o Options, st *store.Store) *cluster.Keeper {
+// newKeeper names this instance and builds its lease keeper, which marks
+// on board the receivers nobody watches.
+func newKeeper(o Options, st *store.Store, board *live.Board) *cluster.Keeper {
 	host, _ := os.Hostname()
 	// Named for now; Serve names it again from the port it listens on.
 	id := instanceID(o.Config, host, "")
@@ -166,6 +167,7 @@ func newKeeper(o Options, st *store.Store) *cluster.Keeper {
 		Store:    st,
 		Instance: model.Instance{ID: id, Host: host, Version: o.Version, SchemaVersion: db.SchemaVersion(), StartedAt: time.Now()},
 		TTL:      o.Config.LeaseTTL,
+		Board:    board,
 		Logger:   o.Logger.With("component", "leases"),
 	})
 }

@@ -165,6 +165,35 @@ func (r *Leases) Owners(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
+// Unwatched is a receiver whose lease belongs to an instance that stopped
+// beating, or lapsed with nobody claiming it: nobody watches it now.
+type Unwatched struct {
+	ReceiverID int64 `bun:"receiver_id"`
+	// Since is the owner's last heartbeat, or the lease's expiry when that
+	// came first (or the owner's row is gone).
+	Since time.Time `bun:"since"`
+}
+
+// Unwatched lists the watchable receivers another instance than self holds
+// a lease on while silent for longer than silent (judged by the database's
+// clock), or whose lease lapsed and nobody claimed it yet. A released lease
+// is not listed: it was handed over, and is claimed within moments.
+func (r *Leases) Unwatched(ctx context.Context, self string, silent time.Duration) ([]Unwatched, error) {
+	var out []Unwatched
+	err := r.db.NewRaw(`
+SELECT rl.receiver_id, LEAST(inst.heartbeat_at, rl.expires_at) AS since
+FROM receiver_leases AS rl
+JOIN receivers AS r ON r.id = rl.receiver_id
+LEFT JOIN instances AS inst ON inst.id = rl.owner
+WHERE `+watchable+` AND rl.owner <> ? AND rl.expires_at > '-infinity'
+  AND (rl.expires_at <= now() OR inst.id IS NULL OR inst.heartbeat_at < now() - make_interval(secs => ?))`,
+		self, secs(silent)).Scan(ctx, &out)
+	if err != nil {
+		return nil, wrap(err, "list receivers nobody watches")
+	}
+	return out, nil
+}
+
 // Instances is the instances table.
 type Instances struct{ db bun.IDB }
 
