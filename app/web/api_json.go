@@ -256,19 +256,22 @@ func foundJSON(d *model.DiscoveredDevice) apiFoundJSON {
 
 // apiTileJSON is one channel of the live board.
 type apiTileJSON struct {
-	ChannelID      int64      `json:"channel_id"`
-	ReceiverID     int64      `json:"receiver_id"`
-	Number         int        `json:"number"`
-	Slot           string     `json:"slot"`
-	Name           string     `json:"name"`
-	DeviceName     string     `json:"device_name"`
-	Performer      string     `json:"performer"`
-	ReceiverName   string     `json:"receiver_name"`
-	Vendor         string     `json:"vendor"`
-	Model          string     `json:"model"`
-	Type           string     `json:"type"`
-	LocationID     *int64     `json:"location_id"`
-	Online         bool       `json:"receiver_online"`
+	ChannelID    int64  `json:"channel_id"`
+	ReceiverID   int64  `json:"receiver_id"`
+	Number       int    `json:"number"`
+	Slot         string `json:"slot"`
+	Name         string `json:"name"`
+	DeviceName   string `json:"device_name"`
+	Performer    string `json:"performer"`
+	ReceiverName string `json:"receiver_name"`
+	Vendor       string `json:"vendor"`
+	Model        string `json:"model"`
+	Type         string `json:"type"`
+	LocationID   *int64 `json:"location_id"`
+	Online       bool   `json:"receiver_online"`
+	// UnwatchedSince is set while no instance watches the receiver (the
+	// one holding its lease died): the channel shows its last state.
+	UnwatchedSince *time.Time `json:"unwatched_since"`
 	Status         string     `json:"status"`
 	NeedsAttention bool       `json:"needs_attention"`
 	BatteryBars    *int       `json:"battery_bars"`
@@ -300,6 +303,6 @@ func tileJSON(t *live.Tile) apiTileJSON {
 		BatteryBars: t.Battery.Bars, BatteryPercent: t.Battery.Percent, BatteryMinutes: t.Battery.Minutes,
 		BatteryLevel: strings.ToLower(string(t.Battery.Level())), RFLevelDBm: rf, AudioDBFS: t.AudioDBFS,
 		PeakDBFS: t.PeakDBFS, Quality: t.Quality, Muted: t.Muted, FrequencyKHz: t.FrequencyKHz, TxModel: t.TxModel,
-		LastHeard: t.LastHeard, Version: t.Version, UpdatedAt: t.UpdatedAt,
+		LastHeard: t.LastHeard, Version: t.Version, UpdatedAt: t.UpdatedAt, UnwatchedSince: t.UnwatchedSince,
 	}
 }

@@ -42,6 +42,10 @@ func TestInEarTileShowsItsOwnFacts(t *testing.T) {
 		{"offline", live.Tile{ChannelID: 9, Number: 1, ReceiverName: "IEM Rack", DeviceType: model.TypeP10T, Status: model.StatusRxOffline, OfflineSince: &down},
 			[]string{`data-status="RX_OFFLINE"`, "RF —", "bg-offline", "offline since <time datetime=\"" + down.UTC().Format(time.RFC3339) + "\" data-since>" + clockAt(down, now) + "</time>"},
 			[]string{"meter\""}},
+		{"nobody watches it", live.Tile{ChannelID: 10, Number: 2, ReceiverName: "IEM Rack", DeviceType: model.TypeP10T, Online: true,
+			Status: model.StatusGood, UnwatchedSince: &down},
+			[]string{`data-status="GOOD"`, " data-unwatched", "no data since <time datetime=\"" + down.UTC().Format(time.RFC3339) + "\" data-since-s>" + secondAt(down, now) + "</time>"},
+			[]string{"offline since"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tileOptions{ShowRF: true, ShowAudio: true}

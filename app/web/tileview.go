@@ -62,11 +62,17 @@ type tileView struct {
 	// moment in RFC 3339 for the page to show on its own clock.
 	OfflineAt  string
 	OfflineISO string
-	Muted      bool
-	Opts       tileOptions
-	DetailURL  string // the channel panel, when the tile is clickable
-	Channel    int
-	DeviceName string
+	// Unwatched: nobody watches the receiver (the instance holding its
+	// lease died); the tile keeps its last state and colour, greyed, and
+	// says since when, to the second, as the stale banner does.
+	Unwatched    bool
+	UnwatchedAt  string
+	UnwatchedISO string
+	Muted        bool
+	Opts         tileOptions
+	DetailURL    string // the channel panel, when the tile is clickable
+	Channel      int
+	DeviceName   string
 }
 
 // antennaView is one antenna's RF meter.
@@ -120,6 +126,10 @@ func newTileView(t *live.Tile, opts tileOptions, now time.Time) tileView {
 	v.Offline = colour == model.StatusRxOffline
 	if v.Offline && t.OfflineSince != nil {
 		v.OfflineAt, v.OfflineISO = clockAt(*t.OfflineSince, now), t.OfflineSince.UTC().Format(time.RFC3339)
+	}
+	if t.UnwatchedSince != nil {
+		v.Unwatched = true
+		v.UnwatchedAt, v.UnwatchedISO = secondAt(*t.UnwatchedSince, now), t.UnwatchedSince.UTC().Format(time.RFC3339)
 	}
 	v.Attention = t.NeedsAttention()
 	v.Severity = t.Status.Severity()
@@ -443,6 +453,16 @@ func clockAt(t, now time.Time) string {
 		return t.Format("Jan 2 15:04")
 	}
 	return t.Format("15:04")
+}
+
+// secondAt is clockAt to the second ("21:14:05"): how the stale banner
+// says when data stopped.
+func secondAt(t, now time.Time) string {
+	t = t.Local()
+	if now.Sub(t) > 20*time.Hour {
+		return t.Format("Jan 2 15:04:05")
+	}
+	return t.Format("15:04:05")
 }
 
 // ago says how long ago t was, the way a person on a headset says it.

@@ -271,9 +271,9 @@
   }
   // "offline since 21:14" reads this browser's clock (the server wrote its
   // own), with the date once it is more than 20 hours ago.
-  function clockAt(then) {
+  function clockAt(then, seconds) {
     var d = new Date(then);
-    var hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    var hm = d.toLocaleTimeString([], seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     if (Date.now() - then <= 20 * 3600 * 1000) return hm;
     return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + hm;
   }
@@ -287,6 +287,12 @@
     for (var j = 0; j < since.length; j++) {
       var s = Date.parse(since[j].getAttribute('datetime'));
       if (!isNaN(s) && since[j].textContent !== clockAt(s)) since[j].textContent = clockAt(s);
+    }
+    // "no data since 21:14:05": to the second, like the stale banner.
+    var secs = document.querySelectorAll('time[data-since-s]');
+    for (var k = 0; k < secs.length; k++) {
+      var u = Date.parse(secs[k].getAttribute('datetime'));
+      if (!isNaN(u) && secs[k].textContent !== clockAt(u, true)) secs[k].textContent = clockAt(u, true);
     }
     var clock = document.querySelector('[data-clock]');
     if (clock) clock.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
