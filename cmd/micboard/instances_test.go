@@ -131,6 +131,15 @@ func TestInstancesShareTheFleet(t *testing.T) {
 	// (b) SIGKILL one: the others take its receivers within the lease time.
 	victim := 2
 	orphans := spread.of(victim)
+	orphanIDs := map[int64]bool{}
+	for _, port := range orphans {
+		orphanIDs[ids[port]] = true
+	}
+	// The survivors' boards, read through the API meanwhile: what they
+	// mark unwatched, and when.
+	pctx, stopPolls := context.WithCancel(ctx)
+	defer stopPolls()
+	polls := []*unwatchedPoll{pollUnwatched(t, pctx, procs[0].base), pollUnwatched(t, pctx, procs[1].base)}
 	killed := procs[victim].kill9(t)
 	c.alive = []int{0, 1}
 	moved, movedAt := c.settle(clusterFailover+5*time.Second, func(o ownership) error {
@@ -171,6 +180,37 @@ func TestInstancesShareTheFleet(t *testing.T) {
 		}
 		t.Logf("change on a receiver %s took over: on the streams of %s", names[owner], c.latencies(lat))
 	}
+	// Meanwhile each survivor showed the dead one's receivers unwatched
+	// until they were watched again, and never one of a live instance;
+	// once all are watched again nothing stays marked.
+	for i, p := range polls {
+		if err := p.settled(10 * time.Second); err != nil {
+			t.Errorf("%s's board: %v", names[i], err)
+		}
+		first, err := p.report()
+		if err != nil {
+			t.Errorf("%s's board: %v", names[i], err)
+		}
+		var earliest time.Duration
+		for id, at := range first {
+			if !orphanIDs[id] {
+				t.Errorf("%s's board marked receiver %d unwatched, though a live instance watches it", names[i], id)
+			}
+			if d := at.Sub(killed); earliest == 0 || d < earliest {
+				earliest = d
+			}
+		}
+		if len(first) == 0 {
+			t.Errorf("%s's board never marked any of %s's %d receivers unwatched", names[i], names[victim], len(orphans))
+			continue
+		}
+		if earliest > clusterFailover {
+			t.Errorf("%s's board marked the first of %s's receivers unwatched %v after the kill, want within %v", names[i], names[victim], earliest, clusterFailover)
+		}
+		t.Logf("unwatched on %s's board: %d of %s's %d receivers, the first %v after the kill",
+			names[i], len(first), names[victim], len(orphans), earliest.Round(10*time.Millisecond))
+	}
+	stopPolls()
 
 	// (d) SIGTERM one: it hands its receivers over at once.
 	stopped := 1
@@ -588,4 +628,105 @@ func connectionsTo(pids []int, receivers map[int]*sim.Receiver) (map[int]map[int
 		}
 	}
 	return conns, nil
+}
+
+// unwatchedPoll reads an instance's /api/v1/board a few times a second:
+// when each receiver was first marked unwatched, and which are marked now.
+type unwatchedPoll struct {
+	mu    sync.Mutex
+	first map[int64]time.Time
+	now   map[int64]bool
+	polls int
+	err   error
+}
+
+func pollUnwatched(t *testing.T, ctx context.Context, base string) *unwatchedPoll {
+	t.Helper()
+	p := &unwatchedPoll{first: map[int64]time.Time{}}
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done })
+	go func() {
+		defer close(done)
+		tk := time.NewTicker(200 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tk.C:
+			}
+			marked, err := boardUnwatched(ctx, base)
+			at := time.Now()
+			p.mu.Lock()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				p.err = err
+			case err == nil:
+				p.now, p.polls = marked, p.polls+1
+				for id := range marked {
+					if _, ok := p.first[id]; !ok {
+						p.first[id] = at
+					}
+				}
+			}
+			p.mu.Unlock()
+		}
+	}()
+	return p
+}
+
+// boardUnwatched lists the receivers an instance's board marks unwatched.
+func boardUnwatched(ctx context.Context, base string) (map[int64]bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/board", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s/api/v1/board: %w", base, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s/api/v1/board = %s", base, res.Status)
+	}
+	var board struct {
+		Channels []struct {
+			ReceiverID     int64      `json:"receiver_id"`
+			UnwatchedSince *time.Time `json:"unwatched_since"`
+		} `json:"channels"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&board); err != nil {
+		return nil, fmt.Errorf("read %s/api/v1/board: %w", base, err)
+	}
+	out := map[int64]bool{}
+	for _, ch := range board.Channels {
+		if ch.UnwatchedSince != nil {
+			out[ch.ReceiverID] = true
+		}
+	}
+	return out, nil
+}
+
+// settled waits until the board marks nothing unwatched.
+func (p *unwatchedPoll) settled(within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		p.mu.Lock()
+		n, polls := len(p.now), p.polls
+		p.mu.Unlock()
+		if n == 0 && polls > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d receivers still marked unwatched %v after they were watched again", n, within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// report returns when each receiver was first marked, and the last error.
+func (p *unwatchedPoll) report() (map[int64]time.Time, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.first), p.err
 }
