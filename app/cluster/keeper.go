@@ -204,10 +204,15 @@ func (k *Keeper) Run(ctx context.Context) {
 	k.notify(ctx, "start "+k.ID())
 	tk := time.NewTicker(k.Every())
 	defer tk.Stop()
+	look := time.NewTicker(k.Every() / 2)
+	defer look.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-look.C:
+			k.lookForUnwatched(ctx)
+			continue
 		case <-tk.C:
 		case <-k.wake:
 			// A short random pause: instances woken together do not all
@@ -345,6 +350,26 @@ func (k *Keeper) renewAndBalance(ctx context.Context) error {
 		k.notify(ctx, "released "+k.ID())
 	}
 	return nil
+}
+
+// lookForUnwatched looks for receivers nobody watches between rounds too:
+// from an owner's going silent to its receivers' being claimed is less than
+// a round at the defaults, and a board that looked only once a round would
+// miss it about one time in four and show the frozen tiles as live.
+func (k *Keeper) lookForUnwatched(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
+	defer cancel()
+	k.mu.RLock()
+	last, stopping := k.renewedAt, k.stopping
+	held := maps.Clone(k.held)
+	k.mu.RUnlock()
+	// As in a round: only while this instance's own heartbeat is current.
+	if stopping || last.IsZero() || time.Since(last) > k.silent() {
+		return
+	}
+	if err := k.markUnwatched(ctx, held); err != nil && ctx.Err() == nil {
+		k.log.Warn("receiver leases: find the receivers nobody watches", "err", err)
+	}
 }
 
 // silent is how long an instance may go without a heartbeat before the
