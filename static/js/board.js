@@ -172,11 +172,12 @@
     setConn('live', 'Live');
     // After a drop or a server restart, tiles may have changed, come or
     // gone: draw the grid again, the stream carries on from here.
-    if (opened > 1) {
-      var grid = document.getElementById('grid');
-      if (grid) htmx.trigger(grid, 'resync');
-    }
+    if (opened > 1) resyncGrid();
   });
+  function resyncGrid() {
+    var grid = document.getElementById('grid');
+    if (grid) htmx.trigger(grid, 'resync');
+  }
   document.addEventListener('htmx:sseError', function () { setConn('down', 'Reconnecting…'); });
   // Tiles arrive as named events that htmx swaps; they count as news too.
   // A grid fetched again (after a reconnect, or when the server asks) was
@@ -190,14 +191,14 @@
   // element without the id.
   var gridLoading = null, heldTiles = {}, heldMeters = [], resyncMissed = false;
   function versionOf(e) { var v = parseInt(e && e.lastEventId, 10); return isNaN(v) ? 0 : v; }
-  document.addEventListener('htmx:sseMessage', function () { lastSeen = Date.now(); setStale(false); });
+  document.addEventListener('htmx:sseMessage', function (e) {
+    lastSeen = Date.now(); setStale(false);
+    if (gridLoading && e.detail && e.detail.type === 'resync') resyncMissed = true;
+  });
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     var el = e.target, ev = e.detail;
     if (!gridLoading || !el || !el.id || el.id.indexOf('tile-') !== 0 || !ev) return;
     heldTiles[el.id] = { v: versionOf(ev), html: ev.data };
-  });
-  document.addEventListener('htmx:sseMessage', function (e) {
-    if (gridLoading && e.detail && e.detail.type === 'resync') resyncMissed = true;
   });
   function holdMeters(e) { if (gridLoading) heldMeters.push({ v: versionOf(e), data: e.data }); }
   document.addEventListener('htmx:beforeRequest', function (e) {
@@ -219,10 +220,7 @@
       if (el && tiles[id].v > drawn) htmx.swap(el, tiles[id].html, { swapStyle: 'outerHTML' });
     });
     meters.forEach(function (m) { if (m.v > drawn) applyMeters(m.data); });
-    if (again) setTimeout(function () {
-      var g = document.getElementById('grid');
-      if (g) htmx.trigger(g, 'resync');
-    }, 50);
+    if (again) setTimeout(resyncGrid, 50);
   });
 
   // Honest when stale: with no update for STALE_MS every tile greys out and
