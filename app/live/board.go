@@ -530,15 +530,7 @@ func (b *Board) Tile(channelID int64) (Tile, bool) {
 // all taken under one read lock, so a reader of many changes does not
 // contend with the device readers once per tile.
 func (b *Board) TilesByID(ids []int64) []Tile {
-	out := make([]Tile, 0, len(ids))
-	b.mu.RLock()
-	for _, id := range ids {
-		if t, ok := b.tiles[id]; ok {
-			out = append(out, t.clone())
-		}
-	}
-	b.mu.RUnlock()
-	return out
+	return b.TilesByIDInto(make([]Tile, 0, len(ids)), ids)
 }
 
 // TilesByIDInto is TilesByID writing into dst, whose tiles and RF slices
