@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -253,22 +254,57 @@ func (l AlertLimits) Battery(base BatteryThresholds) BatteryThresholds {
 // default); unknown names are ignored.
 func (l AlertLimits) With(o AlertLimits, names ...string) AlertLimits {
 	for _, n := range names {
-		switch n {
-		case LimitBatteryLowPercent:
-			l.BatteryLowPercent = o.BatteryLowPercent
-		case LimitBatteryCriticalPercent:
-			l.BatteryCriticalPercent = o.BatteryCriticalPercent
-		case LimitBatteryLowMinutes:
-			l.BatteryLowMinutes = o.BatteryLowMinutes
-		case LimitBatteryCriticalMinutes:
-			l.BatteryCriticalMinutes = o.BatteryCriticalMinutes
-		case LimitRFLossSeconds:
-			l.RFLossSeconds = o.RFLossSeconds
-		case LimitAudioLowDBFS:
+		if n == LimitAudioLowDBFS {
 			l.AudioLowDBFS = o.AudioLowDBFS
+		} else if dst := l.whole(n); dst != nil {
+			*dst = *o.whole(n)
 		}
 	}
 	return l
+}
+
+// SetWhole sets the whole-number limit name to n (nil: the default); the
+// audio limit and unknown names are left alone.
+func (l *AlertLimits) SetWhole(name string, n *int) {
+	if dst := l.whole(name); dst != nil {
+		*dst = n
+	}
+}
+
+// Typed returns each limit that is set, by name, as a person types it.
+func (l AlertLimits) Typed() map[string]string {
+	out := map[string]string{}
+	for _, name := range AlertLimitNames {
+		if name == LimitAudioLowDBFS {
+			if l.AudioLowDBFS != nil {
+				out[name] = TypedDBFS(*l.AudioLowDBFS)
+			}
+		} else if v := *l.whole(name); v != nil {
+			out[name] = strconv.Itoa(*v)
+		}
+	}
+	return out
+}
+
+// TypedDBFS shows a stored audio limit as it was typed: the column is a
+// real, so -40.3 comes back as -40.29999923706055.
+func TypedDBFS(v float64) string { return strconv.FormatFloat(v, 'f', -1, 32) }
+
+// whole is the field of the whole-number limit name, nil for any other.
+func (l *AlertLimits) whole(name string) **int {
+	switch name {
+	case LimitBatteryLowPercent:
+		return &l.BatteryLowPercent
+	case LimitBatteryCriticalPercent:
+		return &l.BatteryCriticalPercent
+	case LimitBatteryLowMinutes:
+		return &l.BatteryLowMinutes
+	case LimitBatteryCriticalMinutes:
+		return &l.BatteryCriticalMinutes
+	case LimitRFLossSeconds:
+		return &l.RFLossSeconds
+	}
+	return nil
 }
 
 // PerformerLink is a performer's secret "my packs" link; only the token's

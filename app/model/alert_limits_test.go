@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"math"
 	"reflect"
 	"testing"
@@ -77,5 +78,32 @@ func TestAlertLimitsBattery(t *testing.T) {
 	l := AlertLimits{BatteryLowPercent: i(80), RFLossSeconds: i(5)}.With(AlertLimits{RFLossSeconds: i(9)}, LimitBatteryLowPercent, LimitRFLossSeconds)
 	if l.BatteryLowPercent != nil || l.RFLossSeconds == nil || *l.RFLossSeconds != 9 {
 		t.Errorf("With: %+v", l)
+	}
+}
+
+// Every limit is set, copied and shown by its name, the audio one as typed.
+func TestAlertLimitsByName(t *testing.T) {
+	var l AlertLimits
+	for i, name := range AlertLimitNames {
+		n := 10 + i
+		l.SetWhole(name, &n)
+	}
+	if l.AudioLowDBFS != nil {
+		t.Fatal("SetWhole set the audio limit")
+	}
+	x := float64(float32(-40.3)) // as a real column reads it back
+	l.AudioLowDBFS = &x
+	want := map[string]string{"battery_low_percent": "10", "battery_critical_percent": "11", "battery_low_minutes": "12",
+		"battery_critical_minutes": "13", "rf_loss_seconds": "14", "audio_low_dbfs": "-40.3"}
+	if got := l.Typed(); !maps.Equal(got, want) {
+		t.Fatalf("typed %v, want %v", got, want)
+	}
+	copied := AlertLimits{}.With(l, LimitRFLossSeconds, LimitAudioLowDBFS)
+	if got := copied.Typed(); len(got) != 2 || got["rf_loss_seconds"] != "14" || got["audio_low_dbfs"] != "-40.3" {
+		t.Fatalf("With copied %v", got)
+	}
+	l.SetWhole(LimitBatteryLowPercent, nil)
+	if _, ok := l.Typed()["battery_low_percent"]; ok || (AlertLimits{}).Typed()["rf_loss_seconds"] != "" {
+		t.Fatal("a cleared or unset limit is shown")
 	}
 }

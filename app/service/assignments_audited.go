@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"micboard/app/model"
@@ -35,20 +34,12 @@ func AlertNames(f model.AlertFlags) string {
 // LimitNames says which alert limits l sets, for audit summaries
 // ("battery_low_percent=80 rf_loss_seconds=5"; "default" when none).
 func LimitNames(l model.AlertLimits) string {
+	typed := l.Typed()
 	var parts []string
-	add := func(name string, v *int) {
-		if v != nil {
-			parts = append(parts, fmt.Sprintf("%s=%d", name, *v))
+	for _, name := range model.AlertLimitNames {
+		if v, ok := typed[name]; ok {
+			parts = append(parts, name+"="+v)
 		}
-	}
-	add(model.LimitBatteryLowPercent, l.BatteryLowPercent)
-	add(model.LimitBatteryCriticalPercent, l.BatteryCriticalPercent)
-	add(model.LimitBatteryLowMinutes, l.BatteryLowMinutes)
-	add(model.LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes)
-	add(model.LimitRFLossSeconds, l.RFLossSeconds)
-	if l.AudioLowDBFS != nil {
-		// A real column: shown as typed (-40.3, not -40.29999923706055).
-		parts = append(parts, model.LimitAudioLowDBFS+"="+strconv.FormatFloat(*l.AudioLowDBFS, 'f', -1, 32))
 	}
 	if len(parts) == 0 {
 		return "default"

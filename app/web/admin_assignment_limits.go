@@ -81,51 +81,10 @@ func parseLimits(typed map[string]string) (model.AlertLimits, map[string]string)
 			bad[sp.Name] = "a whole number, or blank for the default"
 			continue
 		}
-		l = l.With(intLimit(sp.Name, n), sp.Name)
+		l.SetWhole(sp.Name, &n)
 	}
 	return l, bad
 }
-
-// intLimit is limits with the one whole-number limit name set to n.
-func intLimit(name string, n int) model.AlertLimits {
-	var l model.AlertLimits
-	switch name {
-	case model.LimitBatteryLowPercent:
-		l.BatteryLowPercent = &n
-	case model.LimitBatteryCriticalPercent:
-		l.BatteryCriticalPercent = &n
-	case model.LimitBatteryLowMinutes:
-		l.BatteryLowMinutes = &n
-	case model.LimitBatteryCriticalMinutes:
-		l.BatteryCriticalMinutes = &n
-	case model.LimitRFLossSeconds:
-		l.RFLossSeconds = &n
-	}
-	return l
-}
-
-// typedLimits is how the edit form shows stored limits.
-func typedLimits(l model.AlertLimits) map[string]string {
-	out := map[string]string{}
-	put := func(name string, v *int) {
-		if v != nil {
-			out[name] = strconv.Itoa(*v)
-		}
-	}
-	put(model.LimitBatteryLowPercent, l.BatteryLowPercent)
-	put(model.LimitBatteryCriticalPercent, l.BatteryCriticalPercent)
-	put(model.LimitBatteryLowMinutes, l.BatteryLowMinutes)
-	put(model.LimitBatteryCriticalMinutes, l.BatteryCriticalMinutes)
-	put(model.LimitRFLossSeconds, l.RFLossSeconds)
-	if l.AudioLowDBFS != nil {
-		out[model.LimitAudioLowDBFS] = limitDBFS(*l.AudioLowDBFS)
-	}
-	return out
-}
-
-// limitDBFS shows a stored audio limit as it was typed: the column is a
-// real, so -40.3 comes back as -40.29999923706055.
-func limitDBFS(v float64) string { return strconv.FormatFloat(v, 'f', -1, 32) }
 
 // limitDefaults says what a blank limit means, by limit name: the board's
 // battery levels (model.StatusThresholds) and the rules' RF and audio

@@ -180,7 +180,7 @@ func (s *Server) renderAssignments(c echo.Context, status int, v assignmentsView
 				return err
 			}
 			p.Edit = &assignmentForm{ID: a.ID, PerformerID: fmt.Sprint(a.PerformerID), ChannelID: fmt.Sprint(a.ChannelID),
-				Priority: string(a.Priority), Notes: a.Notes, Alerts: a.AlertFlags, Limits: typedLimits(a.AlertLimits)}
+				Priority: string(a.Priority), Notes: a.Notes, Alerts: a.AlertFlags, Limits: a.AlertLimits.Typed()}
 		}
 	}
 	performers, err := s.store.Performers.List(ctx, true)

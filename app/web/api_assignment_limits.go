@@ -97,7 +97,7 @@ func alertLimitsJSON(l model.AlertLimits) apiAlertLimitsJSON {
 	}
 	if l.AudioLowDBFS != nil {
 		// The column is a real: -40.3 is read back as -40.29999923706055.
-		x, _ := strconv.ParseFloat(limitDBFS(*l.AudioLowDBFS), 64)
+		x, _ := strconv.ParseFloat(model.TypedDBFS(*l.AudioLowDBFS), 64)
 		out.AudioLowDBFS = &x
 	}
 	return out
